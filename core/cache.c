@@ -1,0 +1,174 @@
+/* core/cache.c: the hardware-key cache. Hardware keys come from the kernel one at a time as
+ * virtual keys need them; a key given up by a virtual key stays ours as a spare. Handing a
+ * hardware key to another virtual key first closes it in every thread that has it open. */
+#include "core/cache.h"
+
+#include "core/sync.h"
+#include "core/thread.h"
+
+#include <errno.h>
+#include <sys/mman.h>
+
+static void set_hw_of(uint32_t slot, int hw)
+{
+    uint64_t w = atomic_load(&G->vkeys[slot].word);
+    atomic_store(&G->vkeys[slot].word, vk_word(vk_number(w), vk_state(w), hw));
+}
+
+/* A new hardware key from the kernel, within the budget. While the program has not asked for
+ * execute-only memory, the kernel's last free key is left to it: the kernel takes one for
+ * PROT_EXEC-only mappings, and without it such memory would silently become readable. */
+static int kernel_key(void)
+{
+    long hw, spare;
+    if (G->cfg.hw_budget && G->hw_held >= G->cfg.hw_budget)
+        return 0;
+    hw = mpk_sys_pkey_alloc(0, MPK_AD);
+    if (hw <= 0 || hw >= MPK_HW_KEYS)
+        return 0;
+    if (!G->exec_only_maybe) {
+        spare = mpk_sys_pkey_alloc(0, MPK_AD);
+        if (spare < 0) {
+            mpk_sys_pkey_free((int)hw);
+            return 0;
+        }
+        mpk_sys_pkey_free((int)spare);
+    }
+    G->hw_held++;
+    atomic_store(&G->hw[hw], hw_word(HW_SPARE, 0));
+    return (int)hw;
+}
+
+/* Threads other than self that may have hw open. */
+static uint32_t open_elsewhere(const mpk_thread_t *self)
+{
+    uint32_t mask = 0, hwm = atomic_load(&G->threads_hwm);
+    for (uint32_t i = 0; i < hwm; i++) {
+        const mpk_thread_t *t = &G->threads[i];
+        if (t != self && atomic_load(&t->state) != T_FREE)
+            mask |= atomic_load(&t->open_mask);
+    }
+    return mask;
+}
+
+/* A spare key, preferring one that no other thread has open (no sync needed). */
+static int spare_key(const mpk_thread_t *self)
+{
+    uint32_t busy = open_elsewhere(self);
+    int dirty = 0;
+    for (int hw = 1; hw < MPK_HW_KEYS; hw++) {
+        if (hw_kind(atomic_load(&G->hw[hw])) != HW_SPARE)
+            continue;
+        if (!(busy & (1u << hw)))
+            return hw;
+        if (!dirty)
+            dirty = hw;
+    }
+    return dirty;
+}
+
+void _mpk_cache_assign(uint32_t slot, int hw, mpk_thread_t *self)
+{
+    atomic_store(&G->hw[hw], hw_word(HW_ASSIGNED, slot));
+    set_hw_of(slot, hw);
+    G->vkeys[slot].lru = ++G->tick;
+    /* Others re-derive: their bits for hw become their view of slot (closed for most). */
+    _mpk_sync(1u << hw, self);
+}
+
+int _mpk_cache_retag(uint32_t slot, int hw)
+{
+    mpk_ranges_t *m = &G->ranges;
+    int err = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        const mpk_range_t *r = &m->v[i];
+        long res;
+        if (r->key != slot)
+            continue;
+        res = mpk_sys_pkey_mprotect((void *)r->start, r->end - r->start,
+                                    hw ? r->prot : MPK_EVICTED_PROT, hw);
+        if (res < 0 && !err)
+            err = (int)res;
+    }
+    return err;
+}
+
+int _mpk_cache_take(const mpk_thread_t *self)
+{
+    int hw = spare_key(self);
+    return hw ? hw : kernel_key();
+}
+
+int _mpk_cache_assign_free(uint32_t slot, mpk_thread_t *self)
+{
+    int hw = _mpk_cache_take(self);
+    if (hw)
+        _mpk_cache_assign(slot, hw, self);
+    return hw;
+}
+
+static uint32_t pick_victim(uint32_t avoid)
+{
+    uint32_t victim = 0, candidates = 0;
+    uint64_t oldest = UINT64_MAX;
+    for (int hw = 1; hw < MPK_HW_KEYS; hw++) {
+        uint32_t w = atomic_load(&G->hw[hw]);
+        uint32_t s = hw_slot(w);
+        if (hw_kind(w) != HW_ASSIGNED || s == avoid || G->vkeys[s].pinned)
+            continue;
+        candidates++;
+        if (G->cfg.evict == MPK_EVICT_RANDOM) {
+            G->rng = G->rng * 6364136223846793005ull + 1442695040888963407ull;
+            if ((G->rng >> 33) % candidates == 0)
+                victim = s;
+        } else if (G->vkeys[s].lru < oldest) {
+            oldest = G->vkeys[s].lru;
+            victim = s;
+        }
+    }
+    return victim;
+}
+
+int _mpk_cache_evict(uint32_t slot)
+{
+    int hw = vk_hw(atomic_load(&G->vkeys[slot].word));
+    if (!hw)
+        return 0;
+    /* Pages first: from here on nobody reaches them through hw, whatever its PKRU says. */
+    _mpk_cache_retag(slot, 0);
+    set_hw_of(slot, 0);
+    atomic_store(&G->hw[hw], hw_word(HW_SPARE, 0));
+    atomic_fetch_add(&G->n_evictions, 1);
+    return hw;
+}
+
+void _mpk_cache_drop(uint32_t slot)
+{
+    int hw = vk_hw(atomic_load(&G->vkeys[slot].word));
+    if (!hw)
+        return;
+    set_hw_of(slot, 0);
+    atomic_store(&G->hw[hw], hw_word(HW_SPARE, 0));
+}
+
+int _mpk_cache_make_resident(uint32_t slot, mpk_thread_t *self)
+{
+    int hw = vk_hw(atomic_load(&G->vkeys[slot].word));
+    uint32_t victim;
+    if (hw)
+        return hw;
+    hw = _mpk_cache_assign_free(slot, self);
+    if (!hw) {
+        if (!G->cfg.virtualize)
+            return -ENOSPC;
+        victim = pick_victim(slot);
+        if (!victim)
+            return -ENOSPC; /* every hardware key is pinned */
+        hw = _mpk_cache_evict(victim);
+        _mpk_cache_assign(slot, hw, self);
+    }
+    /* Threads are in line with the new owner: only now may its pages carry the key. */
+    _mpk_cache_retag(slot, hw);
+    atomic_fetch_add(&G->n_swapins, 1);
+    return hw;
+}

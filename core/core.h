@@ -1,0 +1,45 @@
+/* core/core.h: what the preload and the libmpk API call: one function per operation, each
+ * returning the result or a negative errno (the caller sets errno). Nothing here knows how it
+ * was reached. */
+#ifndef MPK_CORE_CORE_H
+#define MPK_CORE_CORE_H
+
+#include "core/state.h"
+
+#include <signal.h>
+#include <sys/types.h>
+
+/* Start the manager (idempotent, thread-safe). -ENOTSUP when the CPU or kernel lacks PKU:
+ * then every call must pass through untouched. */
+int _mpk_boot(const mpk_settings_t *settings);
+static inline bool _mpk_booted(void) { return G != NULL; }
+
+/* The first key: take the metadata key, protect the arena, seal. 0 or -errno. */
+int _mpk_activate(void);
+
+/* Protection keys (design.md §3). */
+int _mpk_pkey_alloc(unsigned flags, unsigned rights);
+int _mpk_pkey_free(int key);
+int _mpk_pkey_mprotect(void *addr, size_t len, int prot, int key);
+int _mpk_pkey_set(int key, unsigned rights);
+int _mpk_pkey_get(int key);
+
+/* Memory calls once keys are in play (callers test _mpk_in_play() first). */
+long _mpk_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+int _mpk_munmap(void *addr, size_t len);
+int _mpk_mprotect(void *addr, size_t len, int prot);
+long _mpk_mremap(void *old, size_t old_len, size_t new_len, int flags, void *new_addr);
+
+/* Threads: a record for the child (NULL: create it plainly) and its start routine. */
+mpk_thread_t *_mpk_thread_prepare(void *(*fn)(void *), void *arg);
+void *_mpk_thread_trampoline(void *record);
+void _mpk_thread_abandon(mpk_thread_t *t);
+
+/* Counters for tests and tools. */
+typedef struct mpk_stats {
+    unsigned live_keys, hw_held, threads;
+    unsigned long long evictions, swapins, faults_resolved, syncs, sync_signals;
+} mpk_stats_t;
+void _mpk_stats(mpk_stats_t *out);
+
+#endif

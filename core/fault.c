@@ -1,0 +1,162 @@
+/* core/fault.c: the SIGSEGV path. A fault on a tracked page is checked against the faulting
+ * thread's view: if the thread may make that access, the fault is an artefact of
+ * virtualisation (the key was evicted, or a grant has not reached this thread's PKRU yet) and
+ * is resolved in place; otherwise the program gets it exactly as the kernel would have sent it,
+ * with the virtual key number in si_pkey. */
+#include "core/fault.h"
+
+#include "core/cache.h"
+#include "core/report.h"
+#include "core/signals.h"
+#include "core/thread.h"
+
+#include <link.h>
+#include <sys/mman.h>
+
+#define PF_WRITE 0x2  /* page-fault error code bits, in REG_ERR */
+#define PF_INSTR 0x10
+#define LOOP_LIMIT 64 /* resolving the same address this often in a row means we are wrong */
+
+enum { NOT_OURS, RESOLVED, VIOLATION };
+
+static uintptr_t text_lo, text_hi; /* the library's executable segment */
+
+static int find_text(struct dl_phdr_info *info, size_t size, void *data)
+{
+    uintptr_t self = (uintptr_t)data;
+    (void)size;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+        if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && self >= lo && self < lo + ph->p_memsz) {
+            text_lo = lo;
+            text_hi = lo + ph->p_memsz;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void _mpk_fault_boot(void) { dl_iterate_phdr(find_text, (void *)(uintptr_t)_mpk_fault_handler); }
+
+static bool allowed_by_prot(int prot, bool write, bool fetch)
+{
+    if (fetch)
+        return prot & PROT_EXEC;
+    if (write)
+        return prot & PROT_WRITE;
+    return prot & (PROT_READ | PROT_WRITE | PROT_EXEC); /* on x86 every mapping is readable */
+}
+
+static bool allowed_by_rights(unsigned rights, bool write, bool fetch)
+{
+    if (fetch)
+        return true; /* keys never restrict instruction fetches */
+    return !(rights & MPK_AD) && !(write && (rights & MPK_WD));
+}
+
+/* A write to the metadata key's pages: from our own code it is a gate we have not opened yet
+ * (a thread that entered before activation); from anywhere else it is tampering. */
+static int metadata_fault(siginfo_t *si, ucontext_t *uc)
+{
+    uintptr_t rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+    uint32_t *pkru = mpk_uc_pkru(uc);
+    if (rip >= text_lo && rip < text_hi && pkru) {
+        *pkru &= ~_mpk_sealed.meta_mask;
+        return RESOLVED;
+    }
+    _mpk_report_tamper(si->si_addr, (void *)rip);
+    return VIOLATION;
+}
+
+/* The key number the program knows for a hardware key of ours, for si_pkey. */
+static void translate_pkey(siginfo_t *si)
+{
+    uint32_t w;
+    if (si->si_code != SEGV_PKUERR || si->si_pkey <= 0 || si->si_pkey >= MPK_HW_KEYS)
+        return;
+    w = atomic_load(&G->hw[si->si_pkey]);
+    if (hw_kind(w) == HW_ASSIGNED)
+        si->si_pkey = vk_number(atomic_load(&G->vkeys[hw_slot(w)].word));
+}
+
+static int resolve(mpk_thread_t *t, siginfo_t *si, ucontext_t *uc)
+{
+    uintptr_t addr = (uintptr_t)si->si_addr;
+    long err = uc->uc_mcontext.gregs[REG_ERR];
+    bool write = err & PF_WRITE, fetch = err & PF_INSTR;
+    const mpk_range_t *r;
+    uint32_t slot;
+    uint64_t w;
+    int prot, hw;
+    sigset_t saved;
+
+    _mpk_lock(&G->lock, &saved);
+    r = mpk_ranges_find(&G->ranges, addr);
+    if (!r) {
+        translate_pkey(si);
+        _mpk_unlock(&G->lock, &saved);
+        return NOT_OURS;
+    }
+    slot = r->key;
+    prot = r->prot;
+    w = atomic_load(&G->vkeys[slot].word);
+    if (!allowed_by_prot(prot, write, fetch)) {
+        _mpk_unlock(&G->lock, &saved);
+        return VIOLATION; /* the page protection forbids it: the kernel's SEGV_ACCERR stands */
+    }
+    if (!allowed_by_rights(t->views[t->depth][slot], write, fetch)) {
+        _mpk_unlock(&G->lock, &saved);
+        si->si_code = SEGV_PKUERR; /* an evicted key's page faults as ACCERR: say what it is */
+        si->si_pkey = vk_number(w);
+        return VIOLATION;
+    }
+    if (t->fault_addr == addr && ++t->fault_streak > LOOP_LIMIT) {
+        _mpk_unlock(&G->lock, &saved);
+        _mpk_report_fault_loop(si->si_addr, (int)vk_number(w));
+        t->fault_streak = 0;
+        return NOT_OURS;
+    }
+    if (t->fault_addr != addr) {
+        t->fault_addr = addr;
+        t->fault_streak = 0;
+    }
+    t->locked = 1;
+    hw = _mpk_cache_make_resident(slot, t);
+    t->locked = 0;
+    G->vkeys[slot].lru = ++G->tick;
+    _mpk_unlock(&G->lock, &saved);
+    if (hw < 0) {
+        _mpk_report_no_hw_key((int)vk_number(w));
+        return NOT_OURS;
+    }
+    atomic_fetch_add(&G->n_faults_resolved, 1);
+    _mpk_signal_fix_return(t, uc);
+    return RESOLVED;
+}
+
+void _mpk_fault_handler(int sig, siginfo_t *si, void *ucv)
+{
+    ucontext_t *uc = ucv;
+    mpk_thread_t *t;
+    int r = NOT_OURS;
+    if (G && _mpk_sealed.meta_mask && si->si_code != SEGV_MAPERR) {
+        _mpk_meta_open();
+        if (si->si_code == SEGV_PKUERR && si->si_pkey == (uint32_t)_mpk_sealed.meta_hw) {
+            r = metadata_fault(si, uc);
+            if (r == VIOLATION) {
+                _mpk_signal_deliver_default(sig);
+                return;
+            }
+        } else if ((t = _mpk_thread()) && !t->locked) {
+            r = resolve(t, si, uc);
+        } else if (t) {
+            _mpk_report_internal_fault(si->si_addr);
+        }
+        if (r == RESOLVED)
+            return;
+        if (r == VIOLATION)
+            _mpk_report_violation(si, uc);
+    }
+    _mpk_signal_deliver(sig, si, uc);
+}

@@ -1,0 +1,211 @@
+/* core/keys.c: pkey_alloc, pkey_free, pkey_set and pkey_get on virtual keys (design.md §3).
+ * pkey_set and pkey_get are lock-free and async-signal-safe (V8 calls them in handlers). */
+#include "core/cache.h"
+#include "core/core.h"
+#include "core/memory.h"
+#include "core/report.h"
+#include "core/thread.h"
+#include "core/vkey.h"
+
+#include <errno.h>
+#include <sys/mman.h>
+
+static void report_bad_key(const char *op, int key)
+{
+    mpk_event_t ev = {.kind = MPK_EV_BAD_KEY, .op = op, .key = key};
+    _mpk_report(&ev);
+}
+
+/* ---- pkey_alloc ------------------------------------------------------------------------- */
+
+static void report_exceeded(void)
+{
+    mpk_event_t ev = {.kind = MPK_EV_KEYS_EXCEEDED, .op = "pkey_alloc", .key = G->live_keys};
+    _mpk_report(&ev);
+}
+
+/* Lock held. The new key's slot: every thread but t has it closed at every depth, t has
+ * `rights` at its current depth. Then, if a hardware key is free, it carries the key. */
+static int new_key(mpk_thread_t *t, unsigned rights)
+{
+    int hw = _mpk_cache_take(t), number;
+    uint32_t slot;
+    mpk_vkey_t *k;
+    if (!hw && !G->cfg.virtualize)
+        return -ENOSPC; /* part-1 semantics: as many keys as the hardware has */
+    slot = _mpk_vkey_new_slot(hw);
+    number = slot ? _mpk_vkey_number(slot) : 0;
+    if (!number)
+        return -ENOSPC;
+    k = &G->vkeys[slot];
+    k->bytes = 0;
+    k->lru = ++G->tick;
+    k->pinned = number < MPK_HW_KEYS && (G->cfg.pins & (1u << number));
+    _mpk_threads_close_slot(slot, t);
+    _mpk_thread_view(t, t->depth)[slot] = (uint8_t)rights;
+    atomic_store(&k->word, vk_word((uint32_t)number, VK_LIVE, 0));
+    if (hw)
+        _mpk_cache_assign(slot, hw, t);
+    G->live_keys++;
+    if (G->live_keys == MPK_HW_KEYS - 1) /* more than the hardware could ever hold for it */
+        report_exceeded();
+    return number;
+}
+
+int _mpk_pkey_alloc(unsigned flags, unsigned rights)
+{
+    mpk_thread_t *t;
+    sigset_t saved;
+    uint32_t gen;
+    int r;
+    if (flags || (rights & ~MPK_RIGHTS_MASK))
+        return -EINVAL;
+    r = _mpk_activate();
+    if (r)
+        return r;
+    t = _mpk_thread();
+    if (!t)
+        return -ENOSPC;
+    gen = atomic_load(&t->sync_gen);
+    _mpk_lock(&G->lock, &saved);
+    t->locked = 1;
+    r = G->live_keys >= G->cfg.max_keys ? -ENOSPC : new_key(t, rights);
+    t->locked = 0;
+    _mpk_unlock(&G->lock, &saved);
+    _mpk_leave_with(t, gen, _mpk_pkru_derive(t, t->depth, mpk_rdpkru()));
+    return r;
+}
+
+/* ---- pkey_free -------------------------------------------------------------------------- */
+
+static void report_free_in_use(int key, size_t bytes)
+{
+    mpk_event_t ev = {.kind = MPK_EV_FREE_IN_USE, .op = "pkey_free", .key = key, .len = bytes};
+    _mpk_report(&ev);
+}
+
+/* Lock held. The number dies now; the slot too unless pages still carry the key. */
+static int free_key(uint32_t slot, int key)
+{
+    mpk_vkey_t *k = &G->vkeys[slot];
+    if (k->bytes) {
+        report_free_in_use(key, k->bytes);
+        switch (G->cfg.on_free_in_use) {
+        case MPK_FREE_REFUSE:
+            return -EBUSY;
+        case MPK_FREE_REVOKE:
+            /* Nobody may reach the pages any more: no access, default key, forgotten. */
+            _mpk_cache_evict(slot);
+            _mpk_memory_forget_key(slot);
+            break;
+        default: /* keep: the pages keep the rights each thread had; the key lives on unnamed */
+            atomic_store(&k->word, vk_word((uint32_t)key, VK_ZOMBIE, vk_hw(atomic_load(&k->word))));
+            G->live_keys--;
+            return 0;
+        }
+    }
+    _mpk_cache_drop(slot);
+    _mpk_vkey_retire(slot);
+    G->live_keys--;
+    return 0;
+}
+
+int _mpk_pkey_free(int key)
+{
+    mpk_thread_t *t;
+    sigset_t saved;
+    uint32_t slot, gen;
+    int r;
+    if (!_mpk_in_play())
+        return (int)mpk_sys_pkey_free(key);
+    t = _mpk_thread();
+    if (!t)
+        return -ENOMEM;
+    gen = atomic_load(&t->sync_gen);
+    _mpk_lock(&G->lock, &saved);
+    slot = _mpk_vkey_slot(key, NULL);
+    if (slot)
+        r = free_key(slot, key);
+    else if (_mpk_foreign_hw_key(key))
+        r = (int)mpk_sys_pkey_free(key);
+    else
+        r = -EINVAL;
+    _mpk_unlock(&G->lock, &saved);
+    if (r == -EINVAL)
+        report_bad_key("pkey_free", key);
+    _mpk_leave_with(t, gen, _mpk_pkru_derive(t, t->depth, mpk_rdpkru()));
+    return r;
+}
+
+/* ---- pkey_set / pkey_get: the hot path -------------------------------------------------- */
+
+/* Key 0 and keys the program allocated with raw system calls: the hardware bits, as glibc. */
+static int set_hw_bits(mpk_thread_t *t, uint32_t gen, int hw, unsigned rights)
+{
+    _mpk_leave_with(t, gen, mpk_pkru_with(mpk_rdpkru(), hw, rights));
+    return 0;
+}
+
+int _mpk_pkey_set(int key, unsigned rights)
+{
+    mpk_thread_t *t;
+    uint32_t slot, gen;
+    uint64_t w;
+    int hw;
+    if (rights & ~MPK_RIGHTS_MASK)
+        return -EINVAL;
+    t = _mpk_thread();
+    if (mpk_unlikely(!t))
+        return -ENOMEM;
+again:
+    gen = atomic_load(&t->sync_gen);
+    slot = _mpk_vkey_slot(key, &w);
+    if (mpk_unlikely(!slot)) {
+        if (key == 0 || _mpk_foreign_hw_key(key))
+            return set_hw_bits(t, gen, key, rights);
+        _mpk_leave(t, gen);
+        report_bad_key("pkey_set", key);
+        return -EINVAL;
+    }
+    t->views[t->depth][slot] = (uint8_t)rights;
+    hw = vk_hw(w);
+    if (!hw) {
+        _mpk_leave(t, gen); /* evicted: the view is all; a fault brings it in if allowed */
+        return 0;
+    }
+    if (!(rights & MPK_AD)) {
+        /* Coarse LRU: the tick moves on slow paths only, so this write rarely happens and
+         * threads do not fight over a shared counter on the hot path. */
+        if (G->vkeys[slot].lru != G->tick)
+            G->vkeys[slot].lru = G->tick;
+        /* Announce before writing PKRU, then check the key did not move meanwhile: an evictor
+         * either sees the announcement and interrupts us, or we see its change. */
+        if (!(atomic_load_explicit(&t->open_mask, memory_order_relaxed) & (1u << hw)))
+            atomic_fetch_or(&t->open_mask, 1u << hw);
+        if (vk_hw(atomic_load(&G->vkeys[slot].word)) != hw)
+            goto again;
+    }
+    _mpk_leave_with(t, gen, mpk_pkru_with(mpk_rdpkru(), hw, rights));
+    return 0;
+}
+
+int _mpk_pkey_get(int key)
+{
+    mpk_thread_t *t = _mpk_thread();
+    uint32_t slot, gen;
+    int r;
+    if (mpk_unlikely(!t))
+        return -ENOMEM;
+    gen = atomic_load(&t->sync_gen);
+    slot = _mpk_vkey_slot(key, NULL);
+    if (slot)
+        r = t->views[t->depth][slot];
+    else if (key == 0 || _mpk_foreign_hw_key(key))
+        r = (int)mpk_pkru_bits(mpk_rdpkru(), key);
+    else
+        r = -EINVAL;
+    _mpk_leave(t, gen);
+    if (r == -EINVAL)
+        report_bad_key("pkey_get", key);
+    return r;
+}

@@ -1,0 +1,363 @@
+/* core/memory.c: pkey_mprotect, mprotect, mmap, munmap and mremap once keys are in play. The
+ * kernel does the work; the manager keeps its range map and per-key byte counts in step, under
+ * its lock so that an eviction never re-tags pages that a call is changing. */
+#include "core/memory.h"
+
+#include "core/cache.h"
+#include "core/core.h"
+#include "core/report.h"
+#include "core/thread.h"
+#include "core/vkey.h"
+
+#include <errno.h>
+#include <sys/mman.h>
+
+#define PAGE 4096ul
+#define PROT_GROWS (PROT_GROWSDOWN | PROT_GROWSUP)
+#define PROT_SEM_X86 0x8 /* PROT_SEM: accepted by the kernel, not in glibc's headers */
+#define PROT_KNOWN (PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM_X86 | PROT_GROWS)
+
+static size_t page_round(size_t len) { return (len + PAGE - 1) & ~(PAGE - 1); }
+
+/* The kernel's checks for mprotect and pkey_mprotect, in its order. 1: nothing to do. */
+static int check_protect(uintptr_t a, size_t len, int prot, uintptr_t *end)
+{
+    size_t l;
+    if (a & (PAGE - 1))
+        return -EINVAL;
+    if (!len)
+        return 1;
+    l = page_round(len);
+    if (l < len || a + l <= a)
+        return -ENOMEM;
+    if ((prot & PROT_GROWS) == PROT_GROWS || (prot & ~PROT_KNOWN))
+        return -EINVAL;
+    *end = a + l;
+    return 0;
+}
+
+/* ---- byte counts and dead keys ---------------------------------------------------------- */
+
+static void reap(uint32_t slot)
+{
+    mpk_vkey_t *k = &G->vkeys[slot];
+    if (vk_state(atomic_load(&k->word)) == VK_ZOMBIE && k->bytes == 0) {
+        _mpk_cache_drop(slot);
+        _mpk_vkey_retire(slot);
+    }
+}
+
+static void reap_all(void)
+{
+    uint32_t hwm = atomic_load(&G->slot_hwm);
+    for (uint32_t s = 1; s < hwm; s++)
+        reap(s);
+}
+
+/* Add sign * (overlap with [a, b)) to the byte count of each key tracked there. */
+static unsigned count(uintptr_t a, uintptr_t b, long sign, uint32_t *touched, unsigned cap)
+{
+    mpk_ranges_t *m = &G->ranges;
+    unsigned n = 0;
+    for (size_t i = mpk_ranges_lower_bound(m, a); i < m->n && m->v[i].start < b; i++) {
+        uintptr_t lo = m->v[i].start > a ? m->v[i].start : a;
+        uintptr_t hi = m->v[i].end < b ? m->v[i].end : b;
+        G->vkeys[m->v[i].key].bytes += (size_t)(sign * (long)(hi - lo));
+        if (n < cap)
+            touched[n] = m->v[i].key;
+        n++;
+    }
+    return n;
+}
+
+int _mpk_memory_forget(uintptr_t a, uintptr_t b)
+{
+    uint32_t touched[32];
+    unsigned n;
+    int r;
+    if (!mpk_ranges_any(&G->ranges, a, b))
+        return 0;
+    n = count(a, b, -1, touched, 32);
+    r = mpk_ranges_clear(&G->ranges, a, b);
+    if (r) {
+        count(a, b, +1, touched, 0);
+        return -r;
+    }
+    if (n > 32)
+        reap_all();
+    else
+        for (unsigned i = 0; i < n; i++)
+            reap(touched[i]);
+    return 0;
+}
+
+void _mpk_memory_forget_key(uint32_t slot)
+{
+    mpk_ranges_t *m = &G->ranges;
+    for (size_t i = 0; i < m->n;) {
+        if (m->v[i].key == slot && _mpk_memory_forget(m->v[i].start, m->v[i].end) == 0)
+            continue; /* the array shifted: look at index i again */
+        i++;
+    }
+}
+
+static int track(uintptr_t a, uintptr_t b, uint32_t slot, int prot)
+{
+    int r = _mpk_memory_forget(a, b);
+    if (!r)
+        r = -mpk_ranges_set(&G->ranges, a, b, slot, prot);
+    if (!r)
+        G->vkeys[slot].bytes += b - a;
+    return r;
+}
+
+/* After mremap: counts from scratch (rare, and simpler than following every piece). */
+static void recount(void)
+{
+    mpk_ranges_t *m = &G->ranges;
+    uint32_t hwm = atomic_load(&G->slot_hwm);
+    for (uint32_t s = 1; s < hwm; s++)
+        G->vkeys[s].bytes = 0;
+    for (size_t i = 0; i < m->n; i++)
+        G->vkeys[m->v[i].key].bytes += m->v[i].end - m->v[i].start;
+    reap_all();
+}
+
+/* ---- entering and leaving ------------------------------------------------------------------ */
+
+typedef struct op {
+    mpk_thread_t *t;
+    uint32_t gen;
+    sigset_t saved;
+} op_t;
+
+static int op_begin(op_t *op)
+{
+    op->t = _mpk_thread();
+    if (!op->t)
+        return -ENOMEM;
+    op->gen = atomic_load(&op->t->sync_gen);
+    _mpk_lock(&G->lock, &op->saved);
+    op->t->locked = 1;
+    return 0;
+}
+
+static void op_end(op_t *op)
+{
+    op->t->locked = 0;
+    _mpk_unlock(&G->lock, &op->saved);
+    _mpk_leave_with(op->t, op->gen, _mpk_pkru_derive(op->t, op->t->depth, mpk_rdpkru()));
+}
+
+/* ---- pkey_mprotect -------------------------------------------------------------------------- */
+
+static int protect_with_key(mpk_thread_t *t, uintptr_t a, uintptr_t b, int prot, uint32_t slot,
+                            uint64_t w)
+{
+    int hw = vk_hw(w), r;
+    /* The kernel would apply the change up to a hole and then fail; we check first and fail
+     * without a change, so that the map never disagrees with the pages. */
+    r = (int)mpk_sys_msync((void *)a, b - a, MS_ASYNC);
+    if (r)
+        return r;
+    if (!hw)
+        hw = _mpk_cache_assign_free(slot, t); /* no eviction here: a fault will do it if needed */
+    r = (int)mpk_sys_pkey_mprotect((void *)a, b - a, hw ? prot : MPK_EVICTED_PROT | (prot & PROT_GROWS),
+                                   hw);
+    if (r)
+        return r;
+    r = track(a, b, slot, prot & ~PROT_GROWS);
+    if (r) {
+        /* Out of metadata memory: untracked pages under a key would be handed over with it
+         * later. Make them unreachable instead, and say so. */
+        mpk_sys_pkey_mprotect((void *)a, b - a, PROT_NONE, 0);
+        _mpk_error("out of memory tracking pkey_mprotect(%p, %zu): pages made inaccessible",
+                   (void *)a, (size_t)(b - a));
+    }
+    return r;
+}
+
+int _mpk_pkey_mprotect(void *addr, size_t len, int prot, int key)
+{
+    uintptr_t a = (uintptr_t)addr, b = 0;
+    uint64_t w;
+    uint32_t slot;
+    op_t op;
+    int r = check_protect(a, len, prot, &b);
+    if (r)
+        return r < 0 ? r : 0;
+    if (key == -1)
+        return _mpk_in_play() ? _mpk_mprotect(addr, len, prot)
+                              : (int)mpk_sys_mprotect(addr, len, prot);
+    if (!_mpk_in_play())
+        return (int)mpk_sys_pkey_mprotect(addr, len, prot, key);
+    r = op_begin(&op);
+    if (r)
+        return r;
+    if ((slot = _mpk_vkey_slot(key, &w))) {
+        r = protect_with_key(op.t, a, b, prot, slot, w);
+    } else if (key == 0 || _mpk_foreign_hw_key(key)) {
+        r = (int)mpk_sys_pkey_mprotect(addr, len, prot, key);
+        if (!r)
+            r = _mpk_memory_forget(a, b);
+    } else {
+        mpk_event_t ev = {.kind = MPK_EV_BAD_KEY, .op = "pkey_mprotect", .key = key, .addr = addr};
+        _mpk_report(&ev);
+        r = -EINVAL;
+    }
+    op_end(&op);
+    return r;
+}
+
+/* ---- mprotect ------------------------------------------------------------------------------- */
+
+static bool any_evicted(uintptr_t a, uintptr_t b)
+{
+    mpk_ranges_t *m = &G->ranges;
+    for (size_t i = mpk_ranges_lower_bound(m, a); i < m->n && m->v[i].start < b; i++)
+        if (!vk_hw(atomic_load(&G->vkeys[m->v[i].key].word)))
+            return true;
+    return false;
+}
+
+/* Evicted pages keep no access whatever the program asks: the map remembers the protection
+ * until the key comes back. Everything else gets the real call, piece by piece. */
+static int protect_pieces(uintptr_t a, uintptr_t b, int prot)
+{
+    mpk_ranges_t *m = &G->ranges;
+    uintptr_t pos = a;
+    int r = (int)mpk_sys_msync((void *)a, b - a, MS_ASYNC);
+    if (r)
+        return r;
+    while (pos < b && !r) {
+        size_t i = mpk_ranges_lower_bound(m, pos);
+        uintptr_t next = (i < m->n && m->v[i].start < b) ? m->v[i].start : b;
+        if (next > pos) { /* an untracked gap */
+            r = (int)mpk_sys_mprotect((void *)pos, next - pos, prot);
+            pos = next;
+            continue;
+        }
+        next = m->v[i].end < b ? m->v[i].end : b;
+        if (vk_hw(atomic_load(&G->vkeys[m->v[i].key].word)))
+            r = (int)mpk_sys_mprotect((void *)pos, next - pos, prot);
+        if (!r)
+            pos = next;
+    }
+    if (pos > a)
+        mpk_ranges_set_prot(m, a, pos, prot & ~PROT_GROWS);
+    return r;
+}
+
+int _mpk_mprotect(void *addr, size_t len, int prot)
+{
+    uintptr_t a = (uintptr_t)addr, b = 0;
+    op_t op;
+    int r = check_protect(a, len, prot, &b);
+    if (r)
+        return r < 0 ? r : 0;
+    r = op_begin(&op);
+    if (r)
+        return r;
+    if ((prot & ~PROT_GROWS) == PROT_EXEC)
+        G->exec_only_maybe = 1;
+    if (!mpk_ranges_any(&G->ranges, a, b)) {
+        r = (int)mpk_sys_mprotect(addr, len, prot);
+    } else if ((prot & ~PROT_GROWS) == PROT_EXEC) {
+        /* The kernel moves such pages to its execute-only key: they leave ours. */
+        r = (int)mpk_sys_mprotect(addr, len, prot);
+        if (!r)
+            r = _mpk_memory_forget(a, b);
+    } else if (!any_evicted(a, b)) {
+        r = (int)mpk_sys_mprotect(addr, len, prot);
+        if (!r)
+            r = -mpk_ranges_set_prot(&G->ranges, a, b, prot & ~PROT_GROWS);
+    } else {
+        r = protect_pieces(a, b, prot);
+    }
+    op_end(&op);
+    return r;
+}
+
+/* ---- mmap, munmap, mremap ------------------------------------------------------------------- */
+
+long _mpk_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+    long r;
+    op_t op;
+    /* Without MAP_FIXED the kernel never replaces a mapping: nothing we track can change. */
+    if (!(flags & MAP_FIXED) && prot != PROT_EXEC)
+        return (long)mpk_sys_mmap(addr, len, prot, flags, fd, off);
+    if (op_begin(&op))
+        return (long)mpk_sys_mmap(addr, len, prot, flags, fd, off);
+    if (prot == PROT_EXEC)
+        G->exec_only_maybe = 1;
+    r = (long)mpk_sys_mmap(addr, len, prot, flags, fd, off);
+    if (!mpk_sys_failed(r) && (flags & MAP_FIXED))
+        _mpk_memory_forget((uintptr_t)r, (uintptr_t)r + page_round(len));
+    op_end(&op);
+    return r;
+}
+
+int _mpk_munmap(void *addr, size_t len)
+{
+    uintptr_t a = (uintptr_t)addr;
+    op_t op;
+    int r;
+    if ((a & (PAGE - 1)) || !len)
+        return -EINVAL;
+    if (op_begin(&op))
+        return (int)mpk_sys_munmap(addr, len);
+    r = (int)mpk_sys_munmap(addr, len);
+    if (!r)
+        _mpk_memory_forget(a, a + page_round(len));
+    op_end(&op);
+    return r;
+}
+
+/* MREMAP_DONTUNMAP leaves the old range mapped, with its key: copy the entries. */
+static void copy_ranges(uintptr_t old, size_t len, uintptr_t new_start)
+{
+    mpk_ranges_t *m = &G->ranges;
+    uintptr_t pos = old;
+    while (pos < old + len) {
+        size_t i = mpk_ranges_lower_bound(m, pos);
+        mpk_range_t r;
+        if (i >= m->n || m->v[i].start >= old + len)
+            break;
+        r = m->v[i];
+        if (r.start < pos)
+            r.start = pos;
+        if (r.end > old + len)
+            r.end = old + len;
+        mpk_ranges_set(m, new_start + (r.start - old), new_start + (r.end - old), r.key, r.prot);
+        pos = r.end;
+    }
+}
+
+long _mpk_mremap(void *old, size_t old_len, size_t new_len, int flags, void *new_addr)
+{
+    uintptr_t o = (uintptr_t)old;
+    long r;
+    op_t op;
+    if (op_begin(&op))
+        return mpk_sys(SYS_mremap, old, old_len, new_len, flags, new_addr, 0);
+    r = mpk_sys(SYS_mremap, old, old_len, new_len, flags, new_addr, 0);
+    if (!mpk_sys_failed(r)) {
+        uintptr_t n = (uintptr_t)r;
+        if (old_len == 0) { /* a second mapping of shared memory: same key as the first */
+            const mpk_range_t *src = mpk_ranges_find(&G->ranges, o);
+            if (src)
+                mpk_ranges_set(&G->ranges, n, n + page_round(new_len), src->key, src->prot);
+            else
+                mpk_ranges_clear(&G->ranges, n, n + page_round(new_len));
+        } else if (flags & MREMAP_DONTUNMAP) {
+            mpk_ranges_clear(&G->ranges, n, n + page_round(new_len));
+            copy_ranges(o, page_round(old_len), n);
+        } else {
+            mpk_ranges_move(&G->ranges, o, page_round(old_len), n, page_round(new_len));
+        }
+        recount();
+    }
+    op_end(&op);
+    return r;
+}

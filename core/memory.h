@@ -1,0 +1,14 @@
+/* core/memory.h: keeping the range map and the per-key page counts in step with the memory
+ * calls (lock held). */
+#ifndef MPK_CORE_MEMORY_H
+#define MPK_CORE_MEMORY_H
+
+#include "core/state.h"
+
+/* [a, b) is no longer tracked: byte counts drop, freed keys left without pages die. */
+int _mpk_memory_forget(uintptr_t a, uintptr_t b);
+
+/* Every range of slot is forgotten (pkey_free with on_free_in_use = revoke). */
+void _mpk_memory_forget_key(uint32_t slot);
+
+#endif

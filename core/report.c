@@ -1,0 +1,202 @@
+/* core/report.c: the event path out of core, and a printf subset that is safe in signal
+ * handlers (no locale, no allocation, no stdio). */
+#include "core/report.h"
+
+#include "core/prim.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <string.h>
+
+static mpk_event_sink_t sink;
+
+void _mpk_report_set_sink(mpk_event_sink_t s) { sink = s; }
+
+static size_t put(char *buf, size_t n, size_t at, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len && at + 1 < n; i++)
+        buf[at++] = s[i];
+    return at;
+}
+
+static size_t put_num(char *buf, size_t n, size_t at, unsigned long long v, unsigned base, bool neg)
+{
+    char tmp[24];
+    size_t i = sizeof tmp;
+    do {
+        tmp[--i] = "0123456789abcdef"[v % base];
+        v /= base;
+    } while (v);
+    if (neg)
+        tmp[--i] = '-';
+    return put(buf, n, at, tmp + i, sizeof tmp - i);
+}
+
+static size_t vformat(char *buf, size_t n, const char *fmt, va_list ap)
+{
+    size_t at = 0;
+    if (!n)
+        return 0;
+    for (const char *p = fmt; *p; p++) {
+        if (*p != '%') {
+            at = put(buf, n, at, p, 1);
+            continue;
+        }
+        switch (*++p) {
+        case 's': {
+            const char *s = va_arg(ap, const char *);
+            s = s ? s : "(null)";
+            at = put(buf, n, at, s, strlen(s));
+            break;
+        }
+        case 'd': {
+            long long v = va_arg(ap, int);
+            at = put_num(buf, n, at, (unsigned long long)(v < 0 ? -v : v), 10, v < 0);
+            break;
+        }
+        case 'u':
+            at = put_num(buf, n, at, va_arg(ap, unsigned), 10, false);
+            break;
+        case 'x':
+            at = put_num(buf, n, at, va_arg(ap, unsigned), 16, false);
+            break;
+        case 'p':
+            at = put(buf, n, at, "0x", 2);
+            at = put_num(buf, n, at, (uintptr_t)va_arg(ap, void *), 16, false);
+            break;
+        case 'z':
+            if (p[1] == 'u') {
+                p++;
+                at = put_num(buf, n, at, va_arg(ap, size_t), 10, false);
+            }
+            break;
+        case 'l':
+            if (p[1] == 'd') {
+                long v = va_arg(ap, long);
+                p++;
+                at = put_num(buf, n, at, (unsigned long long)(v < 0 ? -v : v), 10, v < 0);
+            }
+            break;
+        case '%':
+            at = put(buf, n, at, "%", 1);
+            break;
+        default:
+            if (!*p)
+                p--;
+            break;
+        }
+    }
+    buf[at] = 0;
+    return at;
+}
+
+size_t _mpk_format(char *buf, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    size_t len;
+    va_start(ap, fmt);
+    len = vformat(buf, n, fmt, ap);
+    va_end(ap);
+    return len;
+}
+
+void _mpk_error(const char *fmt, ...)
+{
+    char buf[512];
+    size_t len = _mpk_format(buf, sizeof buf, "libmpk: error: ");
+    va_list ap;
+    va_start(ap, fmt);
+    len += vformat(buf + len, sizeof buf - len - 1, fmt, ap);
+    va_end(ap);
+    buf[len++] = '\n';
+    mpk_sys_write(2, buf, len);
+}
+
+void _mpk_report(const mpk_event_t *ev)
+{
+    if (sink) {
+        sink(ev);
+        return;
+    }
+    /* No policy layer (unit tests, or before it is up): errors only. */
+    switch (ev->kind) {
+    case MPK_EV_TAMPER:
+        _mpk_error("tamper: write to libmpk's protected state at %p from %p", ev->addr,
+                   ev->uc ? (void *)ev->uc->uc_mcontext.gregs[REG_RIP] : NULL);
+        break;
+    case MPK_EV_RESERVED_SIGNAL:
+        _mpk_error("signal %d is reserved by libmpk (sync_signal); handler refused", (int)ev->key);
+        break;
+    case MPK_EV_ERROR:
+        _mpk_error("%s", ev->what ? ev->what : "internal error");
+        break;
+    default:
+        break;
+    }
+}
+
+void _mpk_report_tamper(const void *addr, const void *pc)
+{
+    char what[160];
+    mpk_event_t ev = {.kind = MPK_EV_TAMPER, .key = -1, .addr = addr, .what = what};
+    _mpk_format(what, sizeof what, "tamper: write to libmpk's protected state at %p from %p",
+                addr, pc);
+    _mpk_report(&ev);
+}
+
+void _mpk_report_violation(const siginfo_t *si, ucontext_t *uc)
+{
+    long err = uc ? uc->uc_mcontext.gregs[REG_ERR] : 0;
+    mpk_event_t ev = {.kind = MPK_EV_VIOLATION,
+                      .key = si->si_code == SEGV_PKUERR ? (long)si->si_pkey : -1L,
+                      .addr = si->si_addr,
+                      .access = (err & 0x10) ? 'x' : (err & 2) ? 'w' : 'r',
+                      .uc = uc};
+    _mpk_report(&ev);
+}
+
+void _mpk_report_reserved_signal(int sig)
+{
+    mpk_event_t ev = {.kind = MPK_EV_RESERVED_SIGNAL, .op = "sigaction", .key = sig};
+    _mpk_report(&ev);
+}
+
+static void report_error(const char *what, const void *addr, long key)
+{
+    mpk_event_t ev = {.kind = MPK_EV_ERROR, .key = key, .addr = addr, .what = what};
+    _mpk_report(&ev);
+}
+
+void _mpk_report_fault_loop(const void *addr, int key)
+{
+    char what[160];
+    _mpk_format(what, sizeof what,
+                "fault at %p (key %d) keeps coming back after being resolved; passing it on",
+                addr, key);
+    report_error(what, addr, key);
+}
+
+void _mpk_report_no_hw_key(int key)
+{
+    char what[160];
+    _mpk_format(what, sizeof what,
+                "key %d cannot be made resident: every hardware key is pinned or in use", key);
+    report_error(what, NULL, key);
+}
+
+void _mpk_report_internal_fault(const void *addr)
+{
+    char what[160];
+    _mpk_format(what, sizeof what, "fault at %p inside libmpk while it held its lock (a bug)", addr);
+    report_error(what, addr, -1);
+}
+
+void _mpk_report_stuck_sync(int sig)
+{
+    char what[200];
+    _mpk_format(what, sizeof what,
+                "a thread has not acknowledged a key change for 5 s: does it block signal %d "
+                "(libmpk's sync_signal)? still waiting",
+                sig);
+    report_error(what, NULL, -1);
+}

@@ -1,0 +1,54 @@
+/* core/report.h: events the manager reports (misuse, faults, tampering, its own trouble). The
+ * policy layer installs a sink that logs them as the config says; without one, only errors
+ * are written to stderr. Everything here is async-signal-safe and never allocates. */
+#ifndef MPK_CORE_REPORT_H
+#define MPK_CORE_REPORT_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <ucontext.h>
+
+typedef enum mpk_event_kind {
+    MPK_EV_FREE_IN_USE,      /* pkey_free while pages still carry the key */
+    MPK_EV_BAD_KEY,          /* rights or pkey_mprotect on a key never allocated or freed */
+    MPK_EV_KEYS_EXCEEDED,    /* the program holds more keys than the hardware has */
+    MPK_EV_VIOLATION,        /* a real protection fault */
+    MPK_EV_TAMPER,           /* a write into the library's protected state */
+    MPK_EV_RESERVED_SIGNAL,  /* the program asked for the sync signal */
+    MPK_EV_ERROR,            /* the library could not do what it must; message in `what` */
+} mpk_event_kind_t;
+
+typedef struct mpk_event {
+    mpk_event_kind_t kind;
+    const char *op;    /* the call that caused it ("pkey_set"), or NULL */
+    long key;          /* key number, -1 if none */
+    const void *addr;  /* fault or range address, or NULL */
+    size_t len;        /* bytes concerned (free in use), or 0 */
+    int access;        /* for faults: 'r', 'w' or 'x'; else 0 */
+    const char *what;  /* one line for humans, or NULL */
+    ucontext_t *uc;    /* interrupted context, for a backtrace from a fault; or NULL */
+} mpk_event_t;
+
+/* Installed by the policy layer at start-up. */
+typedef void (*mpk_event_sink_t)(const mpk_event_t *ev);
+void _mpk_report_set_sink(mpk_event_sink_t sink);
+
+void _mpk_report(const mpk_event_t *ev);
+
+/* Shorthands used by core. */
+void _mpk_report_tamper(const void *addr, const void *pc);
+void _mpk_report_violation(const siginfo_t *si, ucontext_t *uc);
+void _mpk_report_reserved_signal(int sig);
+void _mpk_report_fault_loop(const void *addr, int key);
+void _mpk_report_no_hw_key(int key);
+void _mpk_report_internal_fault(const void *addr);
+
+/* Format into buf (NUL-terminated, truncated to n): %s %d %u %x %p %zu only. Returns length.
+ * Also used by the policy layer's logs: no stdio in signal handlers. */
+size_t _mpk_format(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* "libmpk: error: " + message + newline on stderr, in one write. */
+void _mpk_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

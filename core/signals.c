@@ -1,0 +1,343 @@
+/* core/signals.c: sigaction as the program sees it, the wrapper the kernel runs in place of
+ * the program's handlers, and the raw rt_sigaction the library installs them with. */
+#include "core/signals.h"
+
+#include "core/fault.h"
+#include "core/report.h"
+#include "core/sync.h"
+#include "core/thread.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define SIGCANCEL_GLIBC 32 /* glibc keeps these two for itself and refuses them */
+#define SIGSETXID_GLIBC 33
+#define SA_RESTORER_FLAG 0x04000000
+#define SAME_STACK_SPAN (1ul << 20)
+
+/* glibc's restorer has this exact byte sequence; unwinders recognise a signal frame by it. */
+void _mpk_restore_rt(void);
+__asm__(".text\n"
+        ".hidden _mpk_restore_rt\n"
+        "nop\n"
+        ".align 16\n"
+        "_mpk_restore_rt:\n"
+        "movq $15, %rax\n"
+        "syscall\n");
+
+struct kernel_sigaction {
+    uintptr_t handler;
+    unsigned long flags;
+    void (*restorer)(void);
+    uint64_t mask;
+};
+
+int _mpk_sys_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+    struct kernel_sigaction k, ko;
+    long r;
+    if (act) {
+        k.handler = (uintptr_t)act->sa_handler;
+        k.flags = (unsigned long)act->sa_flags | SA_RESTORER_FLAG;
+        k.restorer = _mpk_restore_rt;
+        memcpy(&k.mask, &act->sa_mask, sizeof k.mask);
+    }
+    r = mpk_sys(SYS_rt_sigaction, sig, act ? &k : NULL, old ? &ko : NULL, 8, 0, 0);
+    if (r < 0)
+        return (int)r;
+    if (old) {
+        memset(old, 0, sizeof *old);
+        old->sa_handler = (void (*)(int))ko.handler;
+        old->sa_flags = (int)(ko.flags & ~(unsigned long)SA_RESTORER_FLAG);
+        memcpy(&old->sa_mask, &ko.mask, sizeof ko.mask);
+    }
+    return 0;
+}
+
+/* ---- what the program believes it blocks ---------------------------------------------------
+ * SIGSEGV and the sync signal are never really blocked while the manager runs: a fault it
+ * resolves would otherwise kill the thread (the kernel kills on a blocked synchronous fault),
+ * and a sync would wait forever. The program still sees the mask it asked for, and a real
+ * violation in a thread that blocked SIGSEGV still kills it, as the kernel would. */
+enum { PB_SEGV = 1, PB_SYNC = 2 };
+static __thread unsigned prog_blocked;
+
+static unsigned blocked_bits(const sigset_t *set)
+{
+    return (sigismember(set, SIGSEGV) ? PB_SEGV : 0) |
+           (sigismember(set, G->cfg.sync_signal) ? PB_SYNC : 0);
+}
+
+static void strip_reserved(sigset_t *set)
+{
+    sigdelset(set, SIGSEGV);
+    sigdelset(set, G->cfg.sync_signal);
+    sigdelset(set, SIGCANCEL_GLIBC); /* as glibc's own pthread_sigmask does */
+    sigdelset(set, SIGSETXID_GLIBC);
+}
+
+static void add_back(sigset_t *set, unsigned bits)
+{
+    if (bits & PB_SEGV)
+        sigaddset(set, SIGSEGV);
+    if (bits & PB_SYNC)
+        sigaddset(set, G->cfg.sync_signal);
+}
+
+int _mpk_sigmask(int how, const sigset_t *set, sigset_t *old)
+{
+    sigset_t real;
+    unsigned before = prog_blocked, bits = 0;
+    long r;
+    if (set) {
+        if (how != SIG_BLOCK && how != SIG_UNBLOCK && how != SIG_SETMASK)
+            return -EINVAL;
+        real = *set;
+        bits = blocked_bits(set);
+        strip_reserved(&real);
+    }
+    r = mpk_sys_sigprocmask(how, set ? &real : NULL, old);
+    if (r)
+        return (int)r;
+    if (set)
+        prog_blocked = how == SIG_BLOCK ? before | bits : how == SIG_UNBLOCK ? before & ~bits : bits;
+    if (old)
+        add_back(old, before);
+    return 0;
+}
+
+bool _mpk_segv_blocked_by_program(void) { return prog_blocked & PB_SEGV; }
+
+/* ---- running the program's handler ------------------------------------------------------ */
+
+static void call_handler(int sig, siginfo_t *si, ucontext_t *uc, uintptr_t h, int flags)
+{
+    if (flags & SA_SIGINFO)
+        ((void (*)(int, siginfo_t *, void *))h)(sig, si, uc);
+    else
+        ((void (*)(int))h)(sig);
+}
+
+static void copy_view(mpk_thread_t *t, unsigned to, unsigned from)
+{
+    memcpy(t->views[to], t->views[from], atomic_load(&G->slot_hwm));
+}
+
+/* The depth the new handler runs at. Levels whose signal frame is below this one on the same
+ * stack were left by siglongjmp: the thread kept their rights (PKRU is not restored by a
+ * jump), so they fold into the level under them. */
+static unsigned enter_depth(mpk_thread_t *t, ucontext_t *uc)
+{
+    unsigned d = t->depth;
+    uint8_t *v;
+    while (d > 0 && (uintptr_t)uc > t->frame_uc[d] && (uintptr_t)uc - t->frame_uc[d] < SAME_STACK_SPAN) {
+        copy_view(t, d - 1, d);
+        d--;
+    }
+    if (d + 1 >= MPK_MAX_DEPTH) { /* deeper than any real nesting: assume jumps we missed */
+        copy_view(t, 0, d);
+        d = 0;
+    }
+    v = _mpk_thread_view(t, d + 1);
+    if (!v)
+        return d; /* out of memory: share the level (degraded, never unsafe: all closed) */
+    memset(v, MPK_AD, atomic_load(&G->slot_hwm));
+    d++;
+    t->frame_uc[d] = (uintptr_t)uc;
+    t->depth = d;
+    return d;
+}
+
+/* The PKRU the kernel restores must match the outer level's view and today's owners of each
+ * hardware key. No sync may land between this fix and sigreturn (its edit would go to our
+ * frame, not the restored one), so the sync signal is blocked here; sigreturn unblocks it by
+ * restoring the interrupted mask. */
+void _mpk_signal_fix_return(mpk_thread_t *t, ucontext_t *uc)
+{
+    sigset_t sync;
+    uint32_t *pkru;
+    sigemptyset(&sync);
+    sigaddset(&sync, G->cfg.sync_signal);
+    mpk_sys_sigprocmask(SIG_BLOCK, &sync, NULL);
+    _mpk_meta_open();
+    pkru = mpk_uc_pkru(uc);
+    if (pkru)
+        *pkru = _mpk_pkru_derive(t, t->depth, *pkru);
+}
+
+static void run_nested(int sig, siginfo_t *si, ucontext_t *uc, uintptr_t h, int flags)
+{
+    mpk_thread_t *t = _mpk_sealed.meta_mask ? _mpk_thread() : NULL;
+    unsigned d, outer_blocked = prog_blocked;
+    uint32_t gen;
+    /* During the handler the program believes its sa_mask blocked, and the signal itself. */
+    prog_blocked |= blocked_bits(&G->sigs[sig].mask) | (sig == SIGSEGV && !(flags & SA_NODEFER));
+    if (!t) {
+        call_handler(sig, si, uc, h, flags);
+        prog_blocked = outer_blocked;
+        return;
+    }
+    _mpk_meta_open();
+    gen = atomic_load(&t->sync_gen);
+    d = enter_depth(t, uc);
+    _mpk_leave_with(t, gen, _mpk_pkru_derive(t, d, mpk_rdpkru()));
+    call_handler(sig, si, uc, h, flags);
+    prog_blocked = outer_blocked;
+    _mpk_meta_open();
+    t->depth = d ? d - 1 : 0;
+    _mpk_signal_fix_return(t, uc);
+}
+
+void _mpk_signal_deliver_default(int sig)
+{
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    _mpk_sys_sigaction(sig, &dfl, NULL);
+    /* A synchronous fault re-executes and now kills; anything else is re-raised, pending until
+     * this handler returns. */
+    if (sig != SIGSEGV && sig != SIGBUS && sig != SIGILL && sig != SIGFPE)
+        mpk_sys_tgkill(mpk_sys_getpid(), mpk_sys_gettid(), sig);
+}
+
+void _mpk_signal_deliver(int sig, siginfo_t *si, ucontext_t *uc)
+{
+    mpk_sigslot_t *s = &G->sigs[sig];
+    uintptr_t h = atomic_load(&s->handler);
+    int flags = s->flags;
+    if (sig == SIGSEGV && (prog_blocked & PB_SEGV))
+        h = (uintptr_t)SIG_DFL; /* the kernel kills a thread that blocked the fault it takes */
+    if (h == (uintptr_t)SIG_IGN || h == (uintptr_t)SIG_DFL) {
+        if (h == (uintptr_t)SIG_DFL || sig == SIGSEGV) /* an ignored fault is fatal, as in the kernel */
+            _mpk_signal_deliver_default(sig);
+        return;
+    }
+    if (flags & SA_RESETHAND)
+        atomic_store(&s->handler, (uintptr_t)SIG_DFL);
+    run_nested(sig, si, uc, h, flags);
+}
+
+/* What the kernel runs for every handler the program installed (SIGSEGV excepted). */
+static void wrapper(int sig, siginfo_t *si, void *uc)
+{
+    _mpk_meta_open();
+    _mpk_signal_deliver(sig, si, uc);
+}
+
+/* ---- sigaction ---------------------------------------------------------------------------- */
+
+static int install(int sig, const struct sigaction *act)
+{
+    struct sigaction k = *act;
+    uintptr_t h = (uintptr_t)act->sa_handler;
+    strip_reserved(&k.sa_mask); /* the table keeps the program's mask for queries */
+    if (sig == SIGSEGV) {
+        /* Ours stays; it takes the program's stack, mask and nesting wishes. */
+        k.sa_sigaction = _mpk_fault_handler;
+        k.sa_flags = (act->sa_flags & ~SA_RESETHAND) | SA_SIGINFO;
+    } else if (h != (uintptr_t)SIG_DFL && h != (uintptr_t)SIG_IGN) {
+        k.sa_sigaction = wrapper;
+        k.sa_flags = act->sa_flags | SA_SIGINFO;
+    }
+    return _mpk_sys_sigaction(sig, &k, NULL);
+}
+
+int _mpk_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+    mpk_sigslot_t *s;
+    mpk_thread_t *t;
+    uint32_t gen;
+    int r = 0;
+    sigset_t saved;
+    if (sig < 1 || sig >= MPK_NSIG || sig == SIGCANCEL_GLIBC || sig == SIGSETXID_GLIBC)
+        return -EINVAL;
+    if (sig == G->cfg.sync_signal) {
+        if (act) {
+            _mpk_report_reserved_signal(sig);
+            return -EINVAL;
+        }
+        if (old) {
+            memset(old, 0, sizeof *old);
+            old->sa_handler = SIG_DFL;
+        }
+        return 0;
+    }
+    if (act && (sig == SIGKILL || sig == SIGSTOP))
+        return -EINVAL;
+    s = &G->sigs[sig];
+    t = _mpk_thread();
+    gen = t ? atomic_load(&t->sync_gen) : 0;
+    _mpk_lock(&G->lock, &saved);
+    if (old) {
+        if (G->sigs_set & (1ull << sig)) {
+            memset(old, 0, sizeof *old);
+            old->sa_handler = (void (*)(int))atomic_load(&s->handler);
+            old->sa_flags = s->flags;
+            old->sa_mask = s->mask;
+        } else {
+            r = _mpk_sys_sigaction(sig, NULL, old);
+            if (!r && sig == SIGSEGV)
+                old->sa_handler = SIG_DFL; /* ours, installed at start-up: not the program's */
+        }
+    }
+    if (act && !r) {
+        r = install(sig, act);
+        if (!r) {
+            s->flags = act->sa_flags;
+            s->mask = act->sa_mask;
+            atomic_store(&s->handler, (uintptr_t)act->sa_handler);
+            G->sigs_set |= 1ull << sig;
+        }
+    }
+    _mpk_unlock(&G->lock, &saved);
+    if (t)
+        _mpk_leave(t, gen);
+    return r;
+}
+
+/* Handlers installed before we booted (by another constructor, or raw) are taken over as if
+ * the program had installed them through sigaction. */
+static void adopt_existing(int sig)
+{
+    struct sigaction prev;
+    uintptr_t h;
+    if (_mpk_sys_sigaction(sig, NULL, &prev) != 0)
+        return;
+    h = (uintptr_t)prev.sa_handler;
+    if (h == (uintptr_t)SIG_DFL || h == (uintptr_t)SIG_IGN) {
+        if (sig == SIGSEGV)
+            atomic_store(&G->sigs[sig].handler, h);
+        return;
+    }
+    G->sigs[sig].flags = prev.sa_flags;
+    G->sigs[sig].mask = prev.sa_mask;
+    atomic_store(&G->sigs[sig].handler, h);
+    G->sigs_set |= 1ull << sig;
+    if (sig != SIGSEGV)
+        install(sig, &prev);
+}
+
+int _mpk_signals_boot(void)
+{
+    struct sigaction a;
+    int r;
+    for (int sig = 1; sig < MPK_NSIG; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP && sig != SIGCANCEL_GLIBC && sig != SIGSETXID_GLIBC &&
+            sig != G->cfg.sync_signal)
+            adopt_existing(sig);
+    memset(&a, 0, sizeof a);
+    a.sa_sigaction = _mpk_fault_handler;
+    a.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    if (G->sigs_set & (1ull << SIGSEGV)) {
+        a.sa_flags = (G->sigs[SIGSEGV].flags & ~SA_RESETHAND) | SA_SIGINFO;
+        a.sa_mask = G->sigs[SIGSEGV].mask;
+    }
+    r = _mpk_sys_sigaction(SIGSEGV, &a, NULL);
+    if (r)
+        return r;
+    memset(&a, 0, sizeof a);
+    a.sa_sigaction = _mpk_sync_handler;
+    a.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
+    sigaddset(&a.sa_mask, G->cfg.sync_signal);
+    return _mpk_sys_sigaction(G->cfg.sync_signal, &a, NULL);
+}

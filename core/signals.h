@@ -1,0 +1,37 @@
+/* core/signals.h: the program's signal handlers, wrapped. The kernel runs a handler with every
+ * key closed and restores the interrupted PKRU when it returns; the wrapper keeps the
+ * manager's views in step (a fresh, closed view per nesting level) and re-derives the PKRU
+ * the kernel will restore, in case hardware keys changed hands meanwhile. SIGSEGV is the
+ * library's own: the program's handler is called from it (core/fault.c). */
+#ifndef MPK_CORE_SIGNALS_H
+#define MPK_CORE_SIGNALS_H
+
+#include "core/state.h"
+
+#include <signal.h>
+
+/* sigaction as glibc's, with the program's handler kept in the manager's table. 0 or -errno. */
+int _mpk_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+
+/* sigprocmask/pthread_sigmask: SIGSEGV and the sync signal stay deliverable, the program sees
+ * the mask it asked for. 0 or -errno. */
+int _mpk_sigmask(int how, const sigset_t *set, sigset_t *old);
+bool _mpk_segv_blocked_by_program(void);
+
+/* Install the library's own SIGSEGV and sync handlers (at boot). */
+int _mpk_signals_boot(void);
+
+/* Run the program's handler for sig as the kernel would have, or its default action. */
+void _mpk_signal_deliver(int sig, siginfo_t *si, ucontext_t *uc);
+
+/* The default action for sig (a fault re-executes and kills). */
+void _mpk_signal_deliver_default(int sig);
+
+/* On the way out of a signal handler of ours or of the program's: re-derive the PKRU the
+ * kernel will restore, with the sync signal blocked until sigreturn. */
+void _mpk_signal_fix_return(mpk_thread_t *t, ucontext_t *uc);
+
+/* Raw rt_sigaction with the library's restorer. 0 or -errno. */
+int _mpk_sys_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+
+#endif

@@ -1,0 +1,132 @@
+/* core/state.h: the manager's data: virtual-key slots, the hardware-key table, the thread
+ * registry and the settings, all inside the metadata arena. One header because every core
+ * file reads these; the operations live in the file named for each part. */
+#ifndef MPK_CORE_STATE_H
+#define MPK_CORE_STATE_H
+
+#include "core/lock.h"
+#include "core/meta.h"
+#include "core/ranges.h"
+
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+/* ---- settings (filled from the policy by the preload, defaults otherwise) ---------------- */
+enum { MPK_FREE_KEEP, MPK_FREE_REVOKE, MPK_FREE_REFUSE };
+enum { MPK_EVICT_LRU, MPK_EVICT_RANDOM };
+
+typedef struct mpk_settings {
+    unsigned max_keys;    /* live virtual keys at most (pkey_alloc then fails with ENOSPC) */
+    unsigned hw_budget;   /* hardware keys the manager may hold for virtual keys, 0 = all */
+    int evict;            /* MPK_EVICT_* */
+    uint32_t pins;        /* key numbers (bit n = key n, 1..15) kept on their own hardware key */
+    int on_free_in_use;   /* MPK_FREE_* */
+    int sync_signal;      /* reserved for cross-thread synchronisation */
+    int virtualize;       /* 0: part-1 semantics, pkey_alloc fails once hardware keys run out */
+} mpk_settings_t;
+
+void _mpk_settings_default(mpk_settings_t *s);
+
+/* ---- virtual keys ------------------------------------------------------------------------
+ * A key number is gen * max_slots + slot: a slot is reused after its key dies, a number never
+ * is. The word packs what lock-free readers (pkey_set, the fault handler) need in one load. */
+enum { VK_FREE = 0, VK_LIVE = 1, VK_ZOMBIE = 2 }; /* zombie: freed, but pages still carry it */
+
+typedef struct mpk_vkey {
+    _Atomic uint64_t word; /* number | state << 32 | hw << 40 (hw 0: evicted) */
+    uint32_t gen;          /* generation of the slot's next number */
+    uint8_t pinned;
+    size_t bytes; /* tracked bytes that carry the key: a freed key lives on while this is > 0 */
+    uint64_t lru; /* manager tick of the last use; a benign race when threads update it */
+} mpk_vkey_t;
+
+static inline uint32_t vk_number(uint64_t w) { return (uint32_t)w; }
+static inline unsigned vk_state(uint64_t w) { return (unsigned)(w >> 32) & 0xff; }
+static inline int vk_hw(uint64_t w) { return (int)(w >> 40) & 0xff; }
+static inline uint64_t vk_word(uint32_t number, unsigned state, int hw)
+{
+    return number | (uint64_t)state << 32 | (uint64_t)(unsigned)hw << 40;
+}
+
+/* ---- hardware keys -----------------------------------------------------------------------
+ * One word per hardware key: who holds it. Read lock-free by signal handlers. */
+enum { HW_NOT_OURS = 0, HW_META = 1, HW_SPARE = 2, HW_ASSIGNED = 3 };
+static inline unsigned hw_kind(uint32_t w) { return w & 0xff; }
+static inline uint32_t hw_slot(uint32_t w) { return w >> 8; }
+static inline uint32_t hw_word(unsigned kind, uint32_t slot) { return kind | slot << 8; }
+
+/* ---- threads ----------------------------------------------------------------------------- */
+#define MPK_MAX_DEPTH 8      /* nesting of program signal handlers with a view of their own */
+#define MPK_MAX_THREADS 32768
+
+enum { T_FREE = 0, T_RESERVED = 1, T_LIVE = 2 };
+
+/* A view holds one byte of rights (MPK_AD/MPK_WD bits) per slot: the thread's rights at one
+ * signal depth. views[0] is the thread's own; views[d] belongs to the d-th nested handler,
+ * which starts with every key closed (the kernel's rule) and is dropped when it returns. */
+typedef struct mpk_thread {
+    _Atomic uint32_t state;
+    _Atomic pid_t tid;     /* 0 until the thread runs */
+    uintptr_t tp;          /* its thread pointer (fs base): identity check for the TLS pointer */
+    uint32_t depth;        /* signal handlers of the program currently running in it */
+    uint8_t *views[MPK_MAX_DEPTH];
+    uintptr_t frame_uc[MPK_MAX_DEPTH]; /* each level's signal frame: finds levels left by longjmp */
+    _Atomic uint32_t open_mask; /* hardware keys it may have open at some depth */
+    _Atomic uint32_t sync_gen;  /* bumped by every sync handled: see _mpk_leave */
+    _Atomic uint32_t ack;       /* 1 while a sync waits for this thread */
+    uint32_t fault_streak;      /* consecutive resolved faults at fault_addr: loop guard */
+    uintptr_t fault_addr;
+    uint32_t locked;            /* holds the manager lock: a fault now is the library's own bug */
+    void *(*start)(void *);     /* pthread_create hand-off: what the child runs */
+    void *start_arg;
+} mpk_thread_t;
+
+/* The program's disposition of a signal, kept by the library (the kernel holds a wrapper). */
+typedef struct mpk_sigslot {
+    _Atomic uintptr_t handler; /* SIG_DFL, SIG_IGN or the function */
+    int flags;
+    sigset_t mask;
+} mpk_sigslot_t;
+#define MPK_NSIG 65
+
+/* ---- the manager ------------------------------------------------------------------------- */
+typedef struct mpk_state {
+    mpk_settings_t cfg;
+    uint32_t max_slots; /* power of two */
+    uint32_t slot_mask;
+    mpk_lock_t lock;
+    mpk_vkey_t *vkeys;        /* [max_slots] */
+    uint32_t *free_slots;     /* retired slots, a stack of n_free_slots */
+    uint32_t n_free_slots;
+    uint32_t next_fresh;      /* slots from here up were never used */
+    _Atomic uint32_t slot_hwm; /* slots in [slot_hwm, max_slots) were never used */
+    uint32_t live_keys;
+    _Atomic uint32_t hw[MPK_HW_KEYS];
+    uint32_t hw_held;         /* hardware keys we hold for virtual keys (not the metadata key) */
+    int exec_only_maybe;      /* the program asked for PROT_EXEC-only memory: the kernel's
+                                 execute-only key may be taken, no need to leave one free */
+    uint64_t tick;
+    mpk_ranges_t ranges;
+    mpk_thread_t *threads;    /* [MPK_MAX_THREADS] */
+    _Atomic uint32_t threads_hwm;
+    _Atomic uint32_t sync_waiting; /* acknowledgements still expected by the current sync */
+    mpk_sigslot_t sigs[MPK_NSIG];
+    uint64_t sigs_set;             /* bit n: the program set signal n's disposition through us */
+    sigset_t fork_saved;           /* the forking thread's mask, across pthread_atfork */
+    uint64_t rng;
+    void *probe_page;         /* a page of its own to ask the kernel whether a key is allocated */
+    /* counters, reported by tools and tests */
+    _Atomic uint64_t n_evictions, n_swapins, n_faults_resolved, n_syncs, n_sync_signals;
+} mpk_state_t;
+
+#define G (_mpk_sealed.state)
+
+/* The manager is in play once the program allocated a key: from then on memory calls consult
+ * the range map. One relaxed load: the hot-path test of every interposed memory call. */
+static inline bool _mpk_in_play(void)
+{
+    return __atomic_load_n(&_mpk_sealed.in_play, __ATOMIC_RELAXED) != 0;
+}
+
+#endif

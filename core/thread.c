@@ -1,0 +1,239 @@
+/* core/thread.c: the thread registry: records claimed lock-free (registration may happen in a
+ * signal handler), views, inheritance at pthread_create, release at thread exit, and the
+ * derivation of a thread's PKRU from its view. */
+#include "core/thread.h"
+
+#include <pthread.h>
+#include <string.h>
+
+__thread mpk_thread_t *_mpk_self __attribute__((tls_model("initial-exec")));
+
+static pthread_key_t exit_key; /* its destructor tells us a thread ended */
+static int exit_key_ok;
+
+static void on_thread_exit(void *p)
+{
+    mpk_thread_t *t = p;
+    if (t == _mpk_self && _mpk_thread_valid(t)) {
+        _mpk_meta_open();
+        _mpk_thread_release(t);
+        _mpk_self = NULL;
+        /* Leave the metadata key closed in whatever the thread still runs. */
+        if (_mpk_sealed.meta_mask)
+            mpk_wrpkru((mpk_rdpkru() & ~_mpk_sealed.meta_mask) | _mpk_sealed.meta_closed);
+    }
+}
+
+void _mpk_threads_boot(void)
+{
+    exit_key_ok = pthread_key_create(&exit_key, on_thread_exit) == 0;
+}
+
+uint8_t *_mpk_thread_view(mpk_thread_t *t, unsigned d)
+{
+    uint8_t *v = t->views[d];
+    if (!v) {
+        v = _mpk_meta_alloc(G->max_slots);
+        if (!v)
+            return NULL;
+        memset(v, MPK_AD, G->max_slots);
+        t->views[d] = v;
+    }
+    return v;
+}
+
+/* Claim a free record, or a fresh one past the high-water mark. Lock-free. */
+static mpk_thread_t *claim_record(uint32_t new_state)
+{
+    uint32_t hwm = atomic_load(&G->threads_hwm);
+    for (uint32_t i = 0; i < hwm; i++) {
+        uint32_t expected = T_FREE;
+        if (atomic_compare_exchange_strong(&G->threads[i].state, &expected, new_state))
+            return &G->threads[i];
+    }
+    for (;;) {
+        uint32_t i = atomic_fetch_add(&G->threads_hwm, 1);
+        uint32_t expected = T_FREE;
+        if (i >= MPK_MAX_THREADS) {
+            atomic_fetch_sub(&G->threads_hwm, 1);
+            return NULL;
+        }
+        if (atomic_compare_exchange_strong(&G->threads[i].state, &expected, new_state))
+            return &G->threads[i];
+    }
+}
+
+static void reset_record(mpk_thread_t *t)
+{
+    t->depth = 0;
+    atomic_store(&t->open_mask, 0);
+    atomic_store(&t->ack, 0);
+    t->fault_streak = 0;
+    t->fault_addr = 0;
+    t->tp = 0;
+    atomic_store(&t->tid, 0);
+}
+
+/* A thread we did not see being born: its rights are what its hardware PKRU says for resident
+ * keys, closed for the rest. */
+static void view_from_hardware(mpk_thread_t *t, uint8_t *v)
+{
+    uint32_t pkru = _mpk_sealed.meta_mask ? mpk_rdpkru() : MPK_PKRU_INIT;
+    memset(v, MPK_AD, G->max_slots);
+    for (int hw = 1; hw < MPK_HW_KEYS; hw++) {
+        uint32_t w = atomic_load(&G->hw[hw]);
+        if (hw_kind(w) == HW_ASSIGNED) {
+            v[hw_slot(w)] = (uint8_t)mpk_pkru_bits(pkru, hw);
+            if (!(v[hw_slot(w)] & MPK_AD))
+                atomic_fetch_or(&t->open_mask, 1u << hw);
+        }
+    }
+}
+
+static void bind_self(mpk_thread_t *t)
+{
+    t->tp = mpk_thread_pointer();
+    _mpk_self = t;
+    atomic_store(&t->tid, mpk_sys_gettid());
+    if (exit_key_ok)
+        pthread_setspecific(exit_key, t);
+}
+
+mpk_thread_t *_mpk_thread_register(void)
+{
+    mpk_thread_t *t;
+    uint8_t *v;
+    if (!G)
+        return NULL;
+    _mpk_meta_open(); /* callers open it after finding their record; registering writes */
+    t = claim_record(T_RESERVED);
+    if (!t)
+        return NULL;
+    reset_record(t);
+    v = _mpk_thread_view(t, 0);
+    if (!v) {
+        atomic_store(&t->state, T_FREE);
+        return NULL;
+    }
+    view_from_hardware(t, v);
+    atomic_store(&t->state, T_LIVE);
+    bind_self(t);
+    return t;
+}
+
+mpk_thread_t *_mpk_thread_reserve_child(mpk_thread_t *parent)
+{
+    mpk_thread_t *t = claim_record(T_RESERVED);
+    uint8_t *v;
+    if (!t)
+        return NULL;
+    reset_record(t);
+    v = _mpk_thread_view(t, 0);
+    if (!v) {
+        atomic_store(&t->state, T_FREE);
+        return NULL;
+    }
+    /* The child's rights are the creator's current ones, as its PKRU will be (clone copies
+     * it). It counts as existing from now on: keys allocated before it runs close in it. */
+    memcpy(v, parent->views[parent->depth], G->max_slots);
+    atomic_store(&t->open_mask, atomic_load(&parent->open_mask));
+    atomic_store(&t->state, T_LIVE);
+    return t;
+}
+
+void _mpk_thread_start(mpk_thread_t *t)
+{
+    uint32_t gen;
+    _mpk_meta_open();
+    gen = atomic_load(&t->sync_gen);
+    bind_self(t);
+    /* Syncs made between the creator's copy and now skipped us (no tid yet): catch up. */
+    if (_mpk_sealed.meta_mask)
+        _mpk_leave_with(t, gen, _mpk_pkru_derive(t, 0, mpk_rdpkru()));
+}
+
+void *_mpk_thread_trampoline(void *arg)
+{
+    mpk_thread_t *t = arg;
+    void *(*fn)(void *) = t->start;
+    void *fn_arg = t->start_arg;
+    _mpk_thread_start(t);
+    return fn(fn_arg);
+}
+
+void _mpk_thread_release(mpk_thread_t *t)
+{
+    /* A sync may be waiting for this thread: it will never answer, so answer for it. */
+    uint32_t one = 1;
+    if (atomic_compare_exchange_strong(&t->ack, &one, 0) &&
+        atomic_fetch_sub(&G->sync_waiting, 1) == 1)
+        _mpk_futex_wake(&G->sync_waiting, 1);
+    atomic_store(&t->tid, 0);
+    atomic_store(&t->state, T_FREE);
+}
+
+void _mpk_thread_after_fork(mpk_thread_t *self)
+{
+    uint32_t hwm = atomic_load(&G->threads_hwm);
+    for (uint32_t i = 0; i < hwm; i++) {
+        mpk_thread_t *t = &G->threads[i];
+        if (t != self && atomic_load(&t->state) != T_FREE) {
+            atomic_store(&t->ack, 0);
+            atomic_store(&t->tid, 0);
+            atomic_store(&t->state, T_FREE);
+        }
+    }
+    atomic_store(&G->sync_waiting, 0);
+    if (self) {
+        atomic_store(&self->ack, 0);
+        atomic_store(&self->tid, mpk_sys_gettid());
+    }
+}
+
+void _mpk_threads_close_slot(uint32_t slot, const mpk_thread_t *except)
+{
+    uint32_t hwm = atomic_load(&G->threads_hwm);
+    for (uint32_t i = 0; i < hwm; i++) {
+        mpk_thread_t *t = &G->threads[i];
+        if (t == except || atomic_load(&t->state) == T_FREE)
+            continue;
+        for (unsigned d = 0; d < MPK_MAX_DEPTH; d++)
+            if (t->views[d])
+                t->views[d][slot] = MPK_AD;
+    }
+    if (except)
+        for (unsigned d = 0; d < MPK_MAX_DEPTH; d++)
+            if (d != except->depth && except->views[d])
+                except->views[d][slot] = MPK_AD;
+}
+
+uint32_t _mpk_pkru_derive(mpk_thread_t *t, unsigned d, uint32_t pkru)
+{
+    const uint8_t *v = t->views[d];
+    uint32_t opened = 0;
+    for (int hw = 1; hw < MPK_HW_KEYS; hw++) {
+        uint32_t w = atomic_load_explicit(&G->hw[hw], memory_order_relaxed);
+        uint32_t rights = MPK_AD;
+        if (hw_kind(w) == HW_ASSIGNED && v)
+            rights = v[hw_slot(w)] & MPK_RIGHTS_MASK;
+        else if (hw_kind(w) != HW_SPARE)
+            continue;
+        pkru = mpk_pkru_with(pkru, hw, rights);
+        if (!(rights & MPK_AD))
+            opened |= 1u << hw;
+    }
+    /* Syncs find the threads to interrupt by this mask: it must cover what we open. */
+    if (opened & ~atomic_load_explicit(&t->open_mask, memory_order_relaxed))
+        atomic_fetch_or(&t->open_mask, opened);
+    return pkru;
+}
+
+void _mpk_leave_slow(mpk_thread_t *t, uint32_t gen)
+{
+    uint32_t now;
+    while ((now = atomic_load(&t->sync_gen)) != gen) {
+        uint32_t pkru = _mpk_pkru_derive(t, t->depth, mpk_rdpkru());
+        gen = now;
+        mpk_wrpkru((pkru & ~_mpk_sealed.meta_mask) | _mpk_sealed.meta_closed);
+    }
+}

@@ -1,0 +1,69 @@
+/* core/vkey.c: slot allocation for the virtual-key table (lock held). Slots 1..15 are kept for
+ * numbers equal to their hardware key; later keys take slots from 16 up, then reuse retired
+ * slots at a higher generation, so a number is never handed out twice. */
+#include "core/vkey.h"
+
+#include <sys/mman.h>
+
+#define IDENTITY_SLOTS MPK_HW_KEYS
+
+/* Retired slots wait on a stack in the arena; never-used ones are taken from a cursor. */
+int _mpk_vkey_boot(void)
+{
+    G->vkeys = _mpk_meta_alloc(sizeof(mpk_vkey_t) * G->max_slots);
+    G->free_slots = _mpk_meta_alloc(sizeof(uint32_t) * G->max_slots);
+    G->next_fresh = IDENTITY_SLOTS;
+    return G->vkeys && G->free_slots ? 0 : -1;
+}
+
+int _mpk_vkey_number(uint32_t slot)
+{
+    uint64_t n = (uint64_t)G->vkeys[slot].gen * G->max_slots + slot;
+    return n > INT_MAX ? 0 : (int)n;
+}
+
+static void bump_hwm(uint32_t slot)
+{
+    uint32_t hwm = atomic_load(&G->slot_hwm);
+    if (slot >= hwm)
+        atomic_store(&G->slot_hwm, slot + 1);
+}
+
+uint32_t _mpk_vkey_new_slot(int hw)
+{
+    uint32_t slot;
+    if (hw > 0 && hw < IDENTITY_SLOTS && G->vkeys[hw].gen == 0 &&
+        vk_state(atomic_load(&G->vkeys[hw].word)) == VK_FREE) {
+        slot = (uint32_t)hw;
+    } else if (G->n_free_slots > 0) {
+        slot = G->free_slots[--G->n_free_slots];
+    } else if (G->next_fresh < G->max_slots) {
+        slot = G->next_fresh++;
+    } else {
+        return 0;
+    }
+    bump_hwm(slot);
+    return slot;
+}
+
+void _mpk_vkey_retire(uint32_t slot)
+{
+    mpk_vkey_t *k = &G->vkeys[slot];
+    atomic_store(&k->word, vk_word(0, VK_FREE, 0));
+    k->gen++;
+    k->pinned = 0;
+    k->bytes = 0;
+    /* Identity slots wait for their turn in the stack like any other once used. */
+    if (_mpk_vkey_number(slot) != 0)
+        G->free_slots[G->n_free_slots++] = slot;
+}
+
+bool _mpk_foreign_hw_key(int key)
+{
+    if (key <= 0 || key >= MPK_HW_KEYS || hw_kind(atomic_load(&G->hw[key])) != HW_NOT_OURS)
+        return false;
+    if (mpk_sys_pkey_mprotect(G->probe_page, 4096, PROT_NONE, key) != 0)
+        return false;
+    mpk_sys_pkey_mprotect(G->probe_page, 4096, PROT_NONE, 0);
+    return true;
+}

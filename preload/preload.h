@@ -1,0 +1,33 @@
+/* preload/preload.h: what the interposed symbols share: reaching the manager (booting it on
+ * first use) and turning core's -errno results into the libc convention. */
+#ifndef MPK_PRELOAD_H
+#define MPK_PRELOAD_H
+
+#include "core/core.h"
+
+#include <errno.h>
+
+/* True when the manager runs (PKU present, mode not off); boots it on first use. */
+bool _mpk_preload_up(void);
+static inline bool mpk_up(void) { return mpk_likely(G != NULL) || _mpk_preload_up(); }
+
+/* core's convention (value or -errno) to libc's (value, or -1 with errno). */
+static inline long mpk_ret(long r)
+{
+    if (mpk_unlikely(mpk_sys_failed(r))) {
+        errno = (int)-r;
+        return -1;
+    }
+    return r;
+}
+
+/* Real functions that are more than a system call (preload/resolve.c). */
+typedef int (*mpk_pthread_create_fn)(void *, const void *, void *(*)(void *), void *);
+mpk_pthread_create_fn _mpk_real_pthread_create(void);
+typedef int (*mpk_sigaction_fn)(int, const void *, void *);
+mpk_sigaction_fn _mpk_real_sigaction(void);
+typedef int (*mpk_fork_fn)(void);
+mpk_fork_fn _mpk_real_fork(void);
+void _mpk_resolve_all(void);
+
+#endif
