@@ -101,14 +101,17 @@ static int resolve(mpk_thread_t *t, siginfo_t *si, ucontext_t *uc)
     slot = r->key;
     prot = r->prot;
     w = atomic_load(&G->vkeys[slot].word);
-    if (!allowed_by_prot(prot, write, fetch)) {
-        _mpk_unlock(&G->lock, &saved);
-        return VIOLATION; /* the page protection forbids it: the kernel's SEGV_ACCERR stands */
-    }
+    /* The kernel's order: a key that forbids the access is reported (SEGV_PKUERR) even when
+     * the page protection forbids it too; an evicted key's page faults as ACCERR, so say. */
     if (!allowed_by_rights(t->views[t->depth][slot], write, fetch)) {
         _mpk_unlock(&G->lock, &saved);
-        si->si_code = SEGV_PKUERR; /* an evicted key's page faults as ACCERR: say what it is */
+        si->si_code = SEGV_PKUERR;
         si->si_pkey = vk_number(w);
+        return VIOLATION;
+    }
+    if (!allowed_by_prot(prot, write, fetch)) {
+        _mpk_unlock(&G->lock, &saved);
+        si->si_code = SEGV_ACCERR;
         return VIOLATION;
     }
     if (t->fault_addr == addr && ++t->fault_streak > LOOP_LIMIT) {
