@@ -151,7 +151,7 @@ void _mpk_cache_drop(uint32_t slot)
     atomic_store(&G->hw[hw], hw_word(HW_SPARE, 0));
 }
 
-int _mpk_cache_make_resident(uint32_t slot, mpk_thread_t *self)
+int _mpk_cache_bring_in(uint32_t slot, mpk_thread_t *self, bool may_evict)
 {
     int hw = vk_hw(atomic_load(&G->vkeys[slot].word));
     uint32_t victim;
@@ -159,7 +159,7 @@ int _mpk_cache_make_resident(uint32_t slot, mpk_thread_t *self)
         return hw;
     hw = _mpk_cache_assign_free(slot, self);
     if (!hw) {
-        if (!G->cfg.virtualize)
+        if (!may_evict || !G->cfg.virtualize)
             return -ENOSPC;
         victim = pick_victim(slot);
         if (!victim)
@@ -167,8 +167,14 @@ int _mpk_cache_make_resident(uint32_t slot, mpk_thread_t *self)
         hw = _mpk_cache_evict(victim);
         _mpk_cache_assign(slot, hw, self);
     }
-    /* Threads are in line with the new owner: only now may its pages carry the key. */
+    /* Threads are in line with the new owner: only now may its pages carry the key. Every
+     * page the key has, not just the one that is wanted now. */
     _mpk_cache_retag(slot, hw);
     atomic_fetch_add(&G->n_swapins, 1);
     return hw;
+}
+
+int _mpk_cache_make_resident(uint32_t slot, mpk_thread_t *self)
+{
+    return _mpk_cache_bring_in(slot, self, true);
 }

@@ -5,6 +5,8 @@
 
 #include "core/state.h"
 
+#include <stdbool.h>
+
 /* A hardware key nobody uses (a spare one, or a new one from the kernel within the budget),
  * not yet assigned; 0 when none. */
 int _mpk_cache_take(const mpk_thread_t *self);
@@ -15,6 +17,10 @@ void _mpk_cache_assign(uint32_t slot, int hw, mpk_thread_t *self);
 /* A hardware key for slot without evicting anyone (a spare one, or a new one from the kernel
  * within the budget), assigned to it and closed in every other thread. 0 when none. */
 int _mpk_cache_assign_free(uint32_t slot, mpk_thread_t *self);
+
+/* Make slot resident on a hardware key and move all its pages onto it; evict another key for
+ * it only if may_evict. Returns the hardware key or a negative errno (-ENOSPC: none). */
+int _mpk_cache_bring_in(uint32_t slot, mpk_thread_t *self, bool may_evict);
 
 /* Make slot resident, evicting the least recently used unpinned key if need be, and move its
  * pages onto the hardware key. Returns the hardware key or a negative errno. */

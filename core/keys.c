@@ -146,6 +146,18 @@ static int set_hw_bits(mpk_thread_t *t, uint32_t gen, int hw, unsigned rights)
     return 0;
 }
 
+static int swap_in_now(mpk_thread_t *t, uint32_t slot)
+{
+    sigset_t saved;
+    int hw;
+    _mpk_lock(&G->lock, &saved);
+    t->locked = 1;
+    hw = _mpk_cache_make_resident(slot, t);
+    t->locked = 0;
+    _mpk_unlock(&G->lock, &saved);
+    return hw;
+}
+
 int _mpk_pkey_set(int key, unsigned rights)
 {
     mpk_thread_t *t;
@@ -170,7 +182,13 @@ again:
     t->views[t->depth][slot] = (uint8_t)rights;
     hw = vk_hw(w);
     if (!hw) {
-        _mpk_leave(t, gen); /* evicted: the view is all; a fault brings it in if allowed */
+        /* Evicted. Opening a key with pages means an access is coming: bring it in now, one
+         * page-table change cheaper than a fault. Not from a signal handler (the lock is not
+         * async-signal-safe); there, the view is all and a fault brings the key in. */
+        if (!(rights & MPK_AD) && t->depth == 0 && !t->locked && G->vkeys[slot].bytes &&
+            swap_in_now(t, slot) > 0)
+            goto again;
+        _mpk_leave(t, gen);
         return 0;
     }
     if (!(rights & MPK_AD)) {

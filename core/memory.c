@@ -160,8 +160,8 @@ static int protect_with_key(mpk_thread_t *t, uintptr_t a, uintptr_t b, int prot,
     r = (int)mpk_sys_msync((void *)a, b - a, MS_ASYNC);
     if (r)
         return r;
-    if (!hw)
-        hw = _mpk_cache_assign_free(slot, t); /* no eviction here: a fault will do it if needed */
+    if (!hw && (hw = _mpk_cache_bring_in(slot, t, false)) < 0)
+        hw = 0; /* no eviction here: an access will bring the key in if it needs to */
     r = (int)mpk_sys_pkey_mprotect((void *)a, b - a, hw ? prot : MPK_EVICTED_PROT | (prot & PROT_GROWS),
                                    hw);
     if (r)
