@@ -19,8 +19,8 @@ void _mpk_settings_default(mpk_settings_t *s)
 {
     memset(s, 0, sizeof *s);
     s->max_keys = 4096;
-    s->evict = MPK_EVICT_LRU;
-    s->on_free_in_use = MPK_FREE_KEEP;
+    s->evict = MPK_VICTIM_LRU;
+    s->on_free_in_use = MPK_INUSE_KEEP;
     s->sync_signal = SIGRTMAX - 2;
     s->virtualize = 1;
 }

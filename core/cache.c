@@ -117,7 +117,7 @@ static uint32_t pick_victim(uint32_t avoid)
         if (hw_kind(w) != HW_ASSIGNED || s == avoid || G->vkeys[s].pinned)
             continue;
         candidates++;
-        if (G->cfg.evict == MPK_EVICT_RANDOM) {
+        if (G->cfg.evict == MPK_VICTIM_RANDOM) {
             G->rng = G->rng * 6364136223846793005ull + 1442695040888963407ull;
             if ((G->rng >> 33) % candidates == 0)
                 victim = s;

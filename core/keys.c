@@ -91,9 +91,9 @@ static int free_key(uint32_t slot, int key)
     if (k->bytes) {
         report_free_in_use(key, k->bytes);
         switch (G->cfg.on_free_in_use) {
-        case MPK_FREE_REFUSE:
+        case MPK_INUSE_REFUSE:
             return -EBUSY;
-        case MPK_FREE_REVOKE:
+        case MPK_INUSE_REVOKE:
             /* Nobody may reach the pages any more: no access, default key, forgotten. */
             _mpk_cache_evict(slot);
             _mpk_memory_forget_key(slot);

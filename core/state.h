@@ -13,15 +13,15 @@
 #include <stdint.h>
 
 /* ---- settings (filled from the policy by the preload, defaults otherwise) ---------------- */
-enum { MPK_FREE_KEEP, MPK_FREE_REVOKE, MPK_FREE_REFUSE };
-enum { MPK_EVICT_LRU, MPK_EVICT_RANDOM };
+enum { MPK_INUSE_KEEP, MPK_INUSE_REVOKE, MPK_INUSE_REFUSE };
+enum { MPK_VICTIM_LRU, MPK_VICTIM_RANDOM };
 
 typedef struct mpk_settings {
     unsigned max_keys;    /* live virtual keys at most (pkey_alloc then fails with ENOSPC) */
     unsigned hw_budget;   /* hardware keys the manager may hold for virtual keys, 0 = all */
-    int evict;            /* MPK_EVICT_* */
+    int evict;            /* MPK_VICTIM_* */
     uint32_t pins;        /* key numbers (bit n = key n, 1..15) kept on their own hardware key */
-    int on_free_in_use;   /* MPK_FREE_* */
+    int on_free_in_use;   /* MPK_INUSE_* */
     int sync_signal;      /* reserved for cross-thread synchronisation */
     int virtualize;       /* 0: part-1 semantics, pkey_alloc fails once hardware keys run out */
 } mpk_settings_t;
