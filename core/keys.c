@@ -8,12 +8,17 @@
 #include "core/vkey.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 
-static void report_bad_key(const char *op, int key)
+void _mpk_bad_key(const char *op, int key, const void *addr)
 {
-    mpk_event_t ev = {.kind = MPK_EV_BAD_KEY, .op = op, .key = key};
+    mpk_event_t ev = {.kind = MPK_EV_BAD_KEY, .op = op, .key = key, .addr = addr};
     _mpk_report(&ev);
+    if (G->cfg.on_bad_key_abort) {
+        _mpk_error("%s on key %d, which is not allocated: aborting (on_bad_key = abort)", op, key);
+        abort();
+    }
 }
 
 /* ---- pkey_alloc ------------------------------------------------------------------------- */
@@ -132,7 +137,7 @@ int _mpk_pkey_free(int key)
         r = -EINVAL;
     _mpk_unlock(&G->lock, &saved);
     if (r == -EINVAL)
-        report_bad_key("pkey_free", key);
+        _mpk_bad_key("pkey_free", key, NULL);
     _mpk_leave_with(t, gen, _mpk_pkru_derive(t, t->depth, mpk_rdpkru()));
     return r;
 }
@@ -176,7 +181,7 @@ again:
         if (key == 0 || _mpk_foreign_hw_key(key))
             return set_hw_bits(t, gen, key, rights);
         _mpk_leave(t, gen);
-        report_bad_key("pkey_set", key);
+        _mpk_bad_key("pkey_set", key, NULL);
         return -EINVAL;
     }
     t->views[t->depth][slot] = (uint8_t)rights;
@@ -224,6 +229,6 @@ int _mpk_pkey_get(int key)
         r = -EINVAL;
     _mpk_leave(t, gen);
     if (r == -EINVAL)
-        report_bad_key("pkey_get", key);
+        _mpk_bad_key("pkey_get", key, NULL);
     return r;
 }

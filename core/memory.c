@@ -201,9 +201,9 @@ int _mpk_pkey_mprotect(void *addr, size_t len, int prot, int key)
         if (!r)
             r = _mpk_memory_forget(a, b);
     } else {
-        mpk_event_t ev = {.kind = MPK_EV_BAD_KEY, .op = "pkey_mprotect", .key = key, .addr = addr};
-        _mpk_report(&ev);
-        r = -EINVAL;
+        op_end(&op);
+        _mpk_bad_key("pkey_mprotect", key, addr);
+        return -EINVAL;
     }
     op_end(&op);
     return r;

@@ -100,6 +100,14 @@ size_t _mpk_format(char *buf, size_t n, const char *fmt, ...)
     return len;
 }
 
+void _mpk_note(const char *msg)
+{
+    char buf[512];
+    size_t len = _mpk_format(buf, sizeof buf - 1, "libmpk: %s", msg);
+    buf[len++] = '\n';
+    mpk_sys_write(2, buf, len);
+}
+
 void _mpk_error(const char *fmt, ...)
 {
     char buf[512];

@@ -44,9 +44,15 @@ void _mpk_report_fault_loop(const void *addr, int key);
 void _mpk_report_no_hw_key(int key);
 void _mpk_report_internal_fault(const void *addr);
 
+/* A call on a key number that is not allocated: reported, and fatal with on_bad_key = abort. */
+void _mpk_bad_key(const char *op, int key, const void *addr);
+
 /* Format into buf (NUL-terminated, truncated to n): %s %d %u %x %p %zu only. Returns length.
  * Also used by the policy layer's logs: no stdio in signal handlers. */
 size_t _mpk_format(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* "libmpk: " + message + newline on stderr (for verbose notes). */
+void _mpk_note(const char *msg);
 
 /* "libmpk: error: " + message + newline on stderr, in one write. */
 void _mpk_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

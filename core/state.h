@@ -22,6 +22,7 @@ typedef struct mpk_settings {
     int evict;            /* MPK_VICTIM_* */
     uint32_t pins;        /* key numbers (bit n = key n, 1..15) kept on their own hardware key */
     int on_free_in_use;   /* MPK_INUSE_* */
+    int on_bad_key_abort; /* a call on a key that is not allocated aborts the process */
     int sync_signal;      /* reserved for cross-thread synchronisation */
     int virtualize;       /* 0: part-1 semantics, pkey_alloc fails once hardware keys run out */
 } mpk_settings_t;

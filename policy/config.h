@@ -21,7 +21,7 @@
 
 enum mpk_mode { MPK_MODE_ENFORCE, MPK_MODE_AUDIT, MPK_MODE_OFF };
 enum mpk_log_format { MPK_LOG_TEXT, MPK_LOG_JSON };
-enum mpk_evict { MPK_EVICT_LRU, MPK_EVICT_RANDOM };
+enum mpk_evict { MPK_EVICT_LRU, MPK_EVICT_RANDOM, MPK_EVICT_NONE };
 enum mpk_on_free_in_use { MPK_FREE_KEEP, MPK_FREE_REVOKE, MPK_FREE_REFUSE };
 enum mpk_on_bad_key { MPK_BAD_KEY_REFUSE, MPK_BAD_KEY_ABORT };
 enum mpk_rights { MPK_RIGHTS_NONE, MPK_RIGHTS_READ, MPK_RIGHTS_RW };

@@ -7,7 +7,7 @@
 static const char *const modes[] = { "enforce", "audit", "off", NULL };
 static const char *const log_formats[] = { "text", "json", NULL };
 static const char *const off_on[] = { "off", "on", NULL };
-static const char *const evictions[] = { "lru", "random", NULL };
+static const char *const evictions[] = { "lru", "random", "none", NULL };
 static const char *const free_actions[] = { "keep", "revoke", "refuse", NULL };
 static const char *const bad_key_actions[] = { "refuse", "abort", NULL };
 static const char *const rights[] = { "none", "read", "rw", NULL };

@@ -11,6 +11,11 @@
 bool _mpk_preload_up(void);
 static inline bool mpk_up(void) { return mpk_likely(G != NULL) || _mpk_preload_up(); }
 
+/* The config, read once (preload/settings.c): 1 and the settings when the manager should run,
+ * 0 in mode off. A bad config ends the process here, with the error on stderr. */
+int _mpk_preload_settings(mpk_settings_t *s);
+bool _mpk_preload_verbose(void);
+
 /* core's convention (value or -errno) to libc's (value, or -1 with errno). */
 static inline long mpk_ret(long r)
 {

@@ -101,7 +101,7 @@ static struct bad values[] = {
     BAD("[libmpk]\nlog_format = JSON\n", 2, 14, "expected text or json; did you mean 'json'?"),
     BAD("[libmpk]\nbacktrace = yes\n", 2, 13, "invalid value 'yes' for backtrace: expected off "
                                               "or on"),
-    BAD("[libmpk]\nevict = fifo\n", 2, 9, "expected lru or random"),
+    BAD("[libmpk]\nevict = fifo\n", 2, 9, "expected lru, random or none"),
     BAD("[libmpk]\non_free_in_use = free\n", 2, 18, "expected keep, revoke or refuse"),
     BAD("[libmpk]\non_bad_key = ignore\n", 2, 14, "expected refuse or abort"),
     BAD("[wx]\ncross_thread = maybe\n", 2, 16, "expected deny or allow"),

@@ -1,0 +1,58 @@
+/* preload/settings.c: the policy's config (LIBMPK_CONFIG, LIBMPK_OPTIONS) read once, and turned
+ * into the manager's settings. A bad config stops the program before main, in every mode: a
+ * security tool that silently runs without its policy is worse than one that refuses. */
+#include "preload/preload.h"
+
+#include "core/report.h"
+#include "policy/config.h"
+
+#include <unistd.h>
+
+extern char **environ;
+
+static struct mpk_config config; /* large: static, never on the stack */
+static int log_fd = 2;
+
+static void refuse_to_start(const struct mpk_config_error *e)
+{
+    char buf[5000];
+    size_t n = mpk_config_format_error(e, buf, sizeof buf);
+    mpk_sys_write(2, buf, n);
+    _exit(1);
+}
+
+static void to_settings(const struct mpk_config *c, mpk_settings_t *s)
+{
+    _mpk_settings_default(s);
+    s->max_keys = c->max_keys;
+    s->hw_budget = c->hw_keys;
+    s->evict = c->evict == MPK_EVICT_RANDOM ? MPK_VICTIM_RANDOM : MPK_VICTIM_LRU;
+    s->virtualize = c->evict != MPK_EVICT_NONE;
+    s->pins = c->pin;
+    s->on_free_in_use = c->on_free_in_use == MPK_FREE_REVOKE   ? MPK_INUSE_REVOKE
+                        : c->on_free_in_use == MPK_FREE_REFUSE ? MPK_INUSE_REFUSE
+                                                               : MPK_INUSE_KEEP;
+    s->on_bad_key_abort = c->on_bad_key == MPK_BAD_KEY_ABORT;
+    s->sync_signal = c->sync_signal;
+}
+
+/* 1: run the manager with *s; 0: stay out of the way (mode off). Exits on a bad config. */
+int _mpk_preload_settings(mpk_settings_t *s)
+{
+    static int loaded;
+    struct mpk_config_error e;
+    if (!loaded) {
+        if (mpk_config_load(&config, environ, &e) != 0)
+            refuse_to_start(&e);
+        log_fd = mpk_config_open_log(&config, &e);
+        if (log_fd < 0)
+            refuse_to_start(&e);
+        loaded = 1;
+    }
+    if (config.mode == MPK_MODE_OFF)
+        return 0;
+    to_settings(&config, s);
+    return 1;
+}
+
+bool _mpk_preload_verbose(void) { return config.verbose; }
