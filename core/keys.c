@@ -208,6 +208,12 @@ again:
         if (vk_hw(atomic_load(&G->vkeys[slot].word)) != hw)
             goto again;
     }
+    /* Closing at depth 0 (no outer frame keeps it open): syncs need not interrupt us for this
+     * key any more. Cleared just before the write that closes it: an evictor that misses the
+     * bit meanwhile finds us inside the library, where no program access can happen. */
+    if ((rights & MPK_AD) && t->depth == 0 &&
+        (atomic_load_explicit(&t->open_mask, memory_order_relaxed) & (1u << hw)))
+        atomic_fetch_and(&t->open_mask, ~(1u << hw));
     _mpk_leave_with(t, gen, mpk_pkru_with(mpk_rdpkru(), hw, rights));
     return 0;
 }

@@ -222,9 +222,15 @@ uint32_t _mpk_pkru_derive(mpk_thread_t *t, unsigned d, uint32_t pkru)
         if (!(rights & MPK_AD))
             opened |= 1u << hw;
     }
-    /* Syncs find the threads to interrupt by this mask: it must cover what we open. */
-    if (opened & ~atomic_load_explicit(&t->open_mask, memory_order_relaxed))
+    /* Syncs find the threads to interrupt by this mask: it must cover what we open. At depth 0
+     * it is exact (no outer frame holds other rights); in a handler, outer frames may still
+     * have keys open, so it only grows. */
+    if (d == 0) {
+        if (atomic_load_explicit(&t->open_mask, memory_order_relaxed) != opened)
+            atomic_store(&t->open_mask, opened);
+    } else if (opened & ~atomic_load_explicit(&t->open_mask, memory_order_relaxed)) {
         atomic_fetch_or(&t->open_mask, opened);
+    }
     return pkru;
 }
 

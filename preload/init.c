@@ -4,6 +4,8 @@
 
 #include "core/report.h"
 
+#include <stdlib.h>
+
 static int down; /* the manager will not run (mode off, no PKU): every call passes through */
 
 bool _mpk_preload_up(void)
@@ -29,8 +31,23 @@ bool _mpk_preload_up(void)
     return true;
 }
 
+/* verbose = on: what the manager did, when the program ends. */
+static void print_stats(void)
+{
+    mpk_stats_t st;
+    char buf[400];
+    _mpk_stats(&st);
+    _mpk_format(buf, sizeof buf,
+                "%u live keys at exit, %u hardware keys held, %u threads; %zu evictions, %zu "
+                "swap-ins, %zu faults resolved, %zu syncs (%zu signals)",
+                st.live_keys, st.hw_held, st.threads, (size_t)st.evictions, (size_t)st.swapins,
+                (size_t)st.faults_resolved, (size_t)st.syncs, (size_t)st.sync_signals);
+    _mpk_note(buf);
+}
+
 __attribute__((constructor)) static void mpk_preload_init(void)
 {
     _mpk_resolve_all();
-    _mpk_preload_up();
+    if (_mpk_preload_up() && _mpk_preload_verbose())
+        atexit(print_stats);
 }
