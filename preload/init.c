@@ -38,9 +38,9 @@ static void print_stats(void)
     char buf[400];
     _mpk_stats(&st);
     _mpk_format(buf, sizeof buf,
-                "%u live keys at exit, %u hardware keys held, %u threads; %zu evictions, %zu "
-                "swap-ins, %zu faults resolved, %zu syncs (%zu signals)",
-                st.live_keys, st.hw_held, st.threads, (size_t)st.evictions, (size_t)st.swapins,
+                "pid %d: %u live keys at exit, %u hardware keys held, %u threads; %zu evictions, "
+                "%zu swap-ins, %zu faults resolved, %zu syncs (%zu signals)",
+                (int)mpk_sys_getpid(), st.live_keys, st.hw_held, st.threads, (size_t)st.evictions, (size_t)st.swapins,
                 (size_t)st.faults_resolved, (size_t)st.syncs, (size_t)st.sync_signals);
     _mpk_note(buf);
 }

@@ -399,7 +399,7 @@ static void c_faults(void)
         f ? code_name(fault_si.si_code) : "no fault");
 }
 
-static volatile uint32_t h_pkru, h_pkru2, h_after_write;
+static volatile uint32_t h_pkru, h_after_write;
 static volatile frame_t h_frame;
 
 static void on_usr1_record(int sig, siginfo_t *si, void *uc)
@@ -518,8 +518,10 @@ static void c_xsave(void)
   after = rdpkru();
   edit_clear_bv9 = false;
   wrpkru(PKRU_INIT);
-  check(edit_ok && after == 0,
-        "clearing XSTATE_BV bit 9 in the frame makes sigreturn load PKRU's init value 0 (got 0x%08x)", after);
+  /* Not relied on, but what a handler that forgets bit 9 risks: architecturally XRSTOR loads
+   * PKRU's init value 0, which opens every key. */
+  info("clearing XSTATE_BV bit 9 in the frame (PKRU was 0x%08x): after sigreturn PKRU 0x%08x%s",
+       x | wd(k), after, edit_ok ? "" : " (frame unreadable)");
 }
 
 /* The swap-in path of design §4: the fault handler fixes PKRU or the tag, returns, the access retries. */
@@ -960,7 +962,7 @@ int main(int argc, char **argv)
   __cpuid_count(7, 0, a, b, c, d);
   bool pku = c >> 3 & 1, ospke = c >> 4 & 1;
   char model[49] = "";
-  if (__get_cpuid_max(0x80000000, NULL) >= 0x80000004)
+  if ((unsigned)__get_cpuid_max(0x80000000, NULL) >= 0x80000004u)
     for (unsigned i = 0; i < 3; i++)
       __cpuid(0x80000002 + i, *(unsigned *)&model[16 * i], *(unsigned *)&model[16 * i + 4],
               *(unsigned *)&model[16 * i + 8], *(unsigned *)&model[16 * i + 12]);
