@@ -6,7 +6,9 @@
  * a child that crashes or hangs is one FAIL, not the end of the run. INFO lines report values
  * that are facts of the machine rather than pass/fail. Exit: 0 all passed, 1 something failed,
  * 77 no PKU here (skip), 2 usage. `pku-probe [CHECK...]` runs only the named checks. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <cpuid.h>
 #include <errno.h>
 #include <pthread.h>
