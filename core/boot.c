@@ -5,6 +5,7 @@
 #include "core/core.h"
 #include "core/fault.h"
 #include "core/report.h"
+#include "core/revoke.h"
 #include "core/signals.h"
 #include "core/thread.h"
 #include "core/vkey.h"
@@ -116,6 +117,7 @@ static int boot_once(const mpk_settings_t *s)
     if (!mpk_cpu_has_pku())
         return -ENOTSUP;
     _mpk_sealed.pku = 1;
+    _mpk_sealed.xsave_pkru = mpk_xsave_pkru_offset();
     r = build_state(s);
     if (r) {
         _mpk_sealed.state = NULL;
@@ -128,6 +130,7 @@ static int boot_once(const mpk_settings_t *s)
         return -ENOMEM;
     }
     _mpk_fault_boot();
+    _mpk_revoke_boot();
     r = _mpk_signals_boot();
     if (r) {
         _mpk_error("cannot install signal handlers (%d); libmpk stays out of the way", -r);
@@ -161,6 +164,9 @@ int _mpk_boot(const mpk_settings_t *s)
 }
 
 /* ---- activation ---------------------------------------------------------------------------- */
+
+/* Defined by the preload: last writes to the sealed page before it turns read-only. */
+void _mpk_before_seal(void) __attribute__((weak));
 
 /* The metadata key: the highest free hardware key, so that while a program holds few keys,
  * the numbers it gets are those it would get from the kernel alone (1, 2, ...). */
@@ -209,6 +215,8 @@ int _mpk_activate(void)
     mpk_wrpkru(mpk_rdpkru() & ~_mpk_sealed.meta_mask);
     _mpk_meta_protect(meta);
     _mpk_sealed.in_play = 1;
+    if (_mpk_before_seal)
+        _mpk_before_seal(); /* the preload resolves what it still needs while it can write */
     _mpk_meta_seal();
     _mpk_unlock(&G->lock, &saved);
     result = 0;

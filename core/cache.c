@@ -51,8 +51,9 @@ static uint32_t open_elsewhere(const mpk_thread_t *self)
     return mask;
 }
 
-/* A spare key, preferring one that no other thread has open (no sync needed). */
-static int spare_key(const mpk_thread_t *self)
+/* A spare key, preferring one that no other thread has open (no sync needed); with clean_only,
+ * only such a key. 0 when there is none. */
+int _mpk_cache_spare(const mpk_thread_t *self, bool clean_only)
 {
     uint32_t busy = open_elsewhere(self);
     int dirty = 0;
@@ -64,7 +65,7 @@ static int spare_key(const mpk_thread_t *self)
         if (!dirty)
             dirty = hw;
     }
-    return dirty;
+    return clean_only ? 0 : dirty;
 }
 
 void _mpk_cache_assign(uint32_t slot, int hw, mpk_thread_t *self)
@@ -95,8 +96,28 @@ int _mpk_cache_retag(uint32_t slot, int hw)
 
 int _mpk_cache_take(const mpk_thread_t *self)
 {
-    int hw = spare_key(self);
+    int hw = _mpk_cache_spare(self, false);
     return hw ? hw : kernel_key();
+}
+
+int _mpk_cache_take_clean(const mpk_thread_t *self)
+{
+    int hw = _mpk_cache_spare(self, true);
+    return hw ? hw : kernel_key(); /* a key new from the kernel is closed in every thread */
+}
+
+/* Move slot (resident on one hardware key) onto `to`, a key every other thread has closed: one
+ * page-table change takes every thread's access away at once, without a signal. The key it
+ * leaves becomes spare; threads that still have it open are dealt with when it is reused. */
+void _mpk_cache_move(uint32_t slot, int to, mpk_thread_t *self)
+{
+    int from = vk_hw(atomic_load(&G->vkeys[slot].word));
+    _mpk_cache_retag(slot, to);
+    atomic_store(&G->hw[to], hw_word(HW_ASSIGNED, slot));
+    set_hw_of(slot, to);
+    if (from)
+        atomic_store(&G->hw[from], hw_word(HW_SPARE, 0));
+    (void)self;
 }
 
 int _mpk_cache_assign_free(uint32_t slot, mpk_thread_t *self)
@@ -107,26 +128,30 @@ int _mpk_cache_assign_free(uint32_t slot, mpk_thread_t *self)
     return hw;
 }
 
+/* The key to evict: never one pinned by the config; one inside an mpk_begin section only when
+ * every candidate is (it will fault back in for its thread, with the same rights). */
 static uint32_t pick_victim(uint32_t avoid)
 {
-    uint32_t victim = 0, candidates = 0;
-    uint64_t oldest = UINT64_MAX;
+    uint32_t best[2] = {0, 0}, candidates[2] = {0, 0};
+    uint64_t oldest[2] = {UINT64_MAX, UINT64_MAX};
     for (int hw = 1; hw < MPK_HW_KEYS; hw++) {
         uint32_t w = atomic_load(&G->hw[hw]);
         uint32_t s = hw_slot(w);
+        int soft;
         if (hw_kind(w) != HW_ASSIGNED || s == avoid || G->vkeys[s].pinned)
             continue;
-        candidates++;
+        soft = atomic_load(&G->vkeys[s].begun) != 0;
+        candidates[soft]++;
         if (G->cfg.evict == MPK_VICTIM_RANDOM) {
             G->rng = G->rng * 6364136223846793005ull + 1442695040888963407ull;
-            if ((G->rng >> 33) % candidates == 0)
-                victim = s;
-        } else if (G->vkeys[s].lru < oldest) {
-            oldest = G->vkeys[s].lru;
-            victim = s;
+            if ((G->rng >> 33) % candidates[soft] == 0)
+                best[soft] = s;
+        } else if (G->vkeys[s].lru < oldest[soft]) {
+            oldest[soft] = G->vkeys[s].lru;
+            best[soft] = s;
         }
     }
-    return victim;
+    return best[0] ? best[0] : best[1];
 }
 
 int _mpk_cache_evict(uint32_t slot)

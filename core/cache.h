@@ -11,6 +11,15 @@
  * not yet assigned; 0 when none. */
 int _mpk_cache_take(const mpk_thread_t *self);
 
+/* A spare hardware key no other thread has open (clean_only), or any spare one; 0 if none. */
+int _mpk_cache_spare(const mpk_thread_t *self, bool clean_only);
+
+/* A hardware key closed in every other thread: a clean spare or a new one from the kernel. */
+int _mpk_cache_take_clean(const mpk_thread_t *self);
+
+/* Move a resident slot's pages onto `to` (closed in every other thread). */
+void _mpk_cache_move(uint32_t slot, int to, mpk_thread_t *self);
+
 /* hw now carries slot: every other thread that may have hw open re-derives its PKRU. */
 void _mpk_cache_assign(uint32_t slot, int hw, mpk_thread_t *self);
 

@@ -24,6 +24,9 @@ int _mpk_pkey_mprotect(void *addr, size_t len, int prot, int key);
 int _mpk_pkey_set(int key, unsigned rights);
 int _mpk_pkey_get(int key);
 
+/* Lock held: free the key in slot (pkey_free's work, with its policy for pages still tagged). */
+int _mpk_key_free_locked(uint32_t slot, int key);
+
 /* Memory calls once keys are in play (callers test _mpk_in_play() first). */
 long _mpk_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
 int _mpk_munmap(void *addr, size_t len);

@@ -19,8 +19,6 @@
 
 enum { NOT_OURS, RESOLVED, VIOLATION };
 
-static uintptr_t text_lo, text_hi; /* the library's executable segment */
-
 static int find_text(struct dl_phdr_info *info, size_t size, void *data)
 {
     uintptr_t self = (uintptr_t)data;
@@ -29,8 +27,8 @@ static int find_text(struct dl_phdr_info *info, size_t size, void *data)
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
         uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
         if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && self >= lo && self < lo + ph->p_memsz) {
-            text_lo = lo;
-            text_hi = lo + ph->p_memsz;
+            _mpk_sealed.text_lo = lo;
+            _mpk_sealed.text_hi = lo + ph->p_memsz;
             return 1;
         }
     }
@@ -61,11 +59,11 @@ static int metadata_fault(siginfo_t *si, ucontext_t *uc)
 {
     uintptr_t rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
     uint32_t *pkru = mpk_uc_pkru(uc);
-    if (rip >= text_lo && rip < text_hi && pkru) {
+    if (rip >= _mpk_sealed.text_lo && rip < _mpk_sealed.text_hi && pkru) {
         *pkru &= ~_mpk_sealed.meta_mask;
         return RESOLVED;
     }
-    _mpk_report_tamper(si->si_addr, (void *)rip);
+    _mpk_report_tamper(si->si_addr, uc);
     return VIOLATION;
 }
 

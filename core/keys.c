@@ -90,7 +90,7 @@ static void report_free_in_use(int key, size_t bytes)
 }
 
 /* Lock held. The number dies now; the slot too unless pages still carry the key. */
-static int free_key(uint32_t slot, int key)
+int _mpk_key_free_locked(uint32_t slot, int key)
 {
     mpk_vkey_t *k = &G->vkeys[slot];
     if (k->bytes) {
@@ -130,7 +130,7 @@ int _mpk_pkey_free(int key)
     _mpk_lock(&G->lock, &saved);
     slot = _mpk_vkey_slot(key, NULL);
     if (slot)
-        r = free_key(slot, key);
+        r = _mpk_key_free_locked(slot, key);
     else if (_mpk_foreign_hw_key(key))
         r = (int)mpk_sys_pkey_free(key);
     else

@@ -1,14 +1,12 @@
 /* core/lock.c: the manager's futex mutex and the futex helpers. */
 #include "core/lock.h"
 
-#include "core/prim.h"
+#include "core/meta.h"
 
 #include <linux/futex.h>
 #include <time.h>
 
-static sigset_t blocked_while_locked; /* written once before any lock is taken */
-
-void _mpk_lock_set_blocked(const sigset_t *set) { blocked_while_locked = *set; }
+void _mpk_lock_set_blocked(const sigset_t *set) { _mpk_sealed.lock_blocked = *set; }
 
 void _mpk_futex_wait(_Atomic uint32_t *word, uint32_t expected, long timeout_ns)
 {
@@ -24,7 +22,7 @@ void _mpk_futex_wake(_Atomic uint32_t *word, int n)
 void _mpk_lock(mpk_lock_t *l, sigset_t *saved)
 {
     uint32_t c = 0;
-    mpk_sys_sigprocmask(SIG_BLOCK, &blocked_while_locked, saved);
+    mpk_sys_sigprocmask(SIG_BLOCK, &_mpk_sealed.lock_blocked, saved);
     if (atomic_compare_exchange_strong(&l->word, &c, 1))
         return;
     /* Classic three-state futex mutex: mark contended, sleep until released. */

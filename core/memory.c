@@ -209,6 +209,32 @@ int _mpk_pkey_mprotect(void *addr, size_t len, int prot, int key)
     return r;
 }
 
+/* Lock held: fresh anonymous memory in slot's group (the heap's chunks). 0 or -errno. */
+int _mpk_memory_map_locked(mpk_thread_t *t, uint32_t slot, size_t len, void **out)
+{
+    uint64_t w = atomic_load(&G->vkeys[slot].word);
+    void *p = mpk_sys_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    int r;
+    if (mpk_sys_failed((long)p))
+        return (int)(long)p;
+    r = protect_with_key(t, (uintptr_t)p, (uintptr_t)p + page_round(len), PROT_READ | PROT_WRITE, slot, w);
+    if (r) {
+        mpk_sys_munmap(p, len);
+        return r;
+    }
+    *out = p;
+    return 0;
+}
+
+/* Lock held: unmap [a, a+len) and forget it. */
+int _mpk_memory_unmap_locked(void *a, size_t len)
+{
+    int r = (int)mpk_sys_munmap(a, len);
+    if (!r)
+        _mpk_memory_forget((uintptr_t)a, (uintptr_t)a + page_round(len));
+    return r;
+}
+
 /* ---- mprotect ------------------------------------------------------------------------------- */
 
 static bool any_evicted(uintptr_t a, uintptr_t b)

@@ -11,4 +11,10 @@ int _mpk_memory_forget(uintptr_t a, uintptr_t b);
 /* Every range of slot is forgotten (pkey_free with on_free_in_use = revoke). */
 void _mpk_memory_forget_key(uint32_t slot);
 
+/* Fresh read-write anonymous memory of len bytes in slot's group; 0 or -errno. */
+int _mpk_memory_map_locked(mpk_thread_t *t, uint32_t slot, size_t len, void **out);
+
+/* munmap, keeping the map in step; 0 or -errno. */
+int _mpk_memory_unmap_locked(void *a, size_t len);
+
 #endif

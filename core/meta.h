@@ -17,6 +17,12 @@ typedef struct mpk_sealed {
     uint32_t meta_mask;      /* 3 << 2*meta_hw: both bits of the metadata key */
     uint32_t meta_closed;    /* the bits outside the library: write-disabled */
     void *arena;             /* the arena's control block (core/meta.c) */
+    unsigned xsave_pkru;     /* offset of PKRU in a signal frame's XSAVE area */
+    uintptr_t text_lo, text_hi; /* the library's code: a metadata fault from there is ours */
+    sigset_t lock_blocked;   /* signals blocked while the manager lock is held */
+    unsigned exit_key;       /* pthread key whose destructor tells us a thread ended */
+    int exit_key_ok;
+    void *real[4];           /* the preload's next definitions (pthread_create, ...) */
 } mpk_sealed_t;
 
 /* Padded to a page of its own, so that sealing it read-only touches nothing else. */
@@ -27,6 +33,9 @@ typedef union mpk_sealed_page {
 
 extern mpk_sealed_page_t _mpk_sealed_page;
 #define _mpk_sealed (_mpk_sealed_page.s)
+
+/* The PKRU saved in a signal frame (see mpk_uc_pkru_at), at the offset found at boot. */
+static inline uint32_t *mpk_uc_pkru(ucontext_t *uc) { return mpk_uc_pkru_at(uc, _mpk_sealed.xsave_pkru); }
 
 /* Open the metadata key for this thread (one WRPKRU; none if it is open already). Closing is
  * in core/thread.h, because the close must also catch a cross-thread sync that lands between

@@ -22,27 +22,23 @@ bool mpk_cpu_has_pku(void)
     return (c & (1u << 3)) && (c & (1u << 4));
 }
 
+/* CPUID is slow under virtualisation (a VM exit): callers ask once and keep the answer. */
 unsigned mpk_xsave_pkru_offset(void)
 {
-    static unsigned offset; /* CPUID is slow under virtualisation: ask once */
     unsigned a, b, c, d;
-    if (offset)
-        return offset;
     if (__get_cpuid_max(0, NULL) < 0xd)
         return 0;
     __cpuid_count(0xd, XFEATURE_PKRU, a, b, c, d);
     if (a < 4) /* size of the component: 4 bytes of PKRU (plus padding) */
         return 0;
-    offset = b;
-    return offset;
+    return b;
 }
 
-uint32_t *mpk_uc_pkru(ucontext_t *uc)
+uint32_t *mpk_uc_pkru_at(ucontext_t *uc, unsigned off)
 {
     unsigned char *xsave = (unsigned char *)uc->uc_mcontext.fpregs;
     uint32_t magic;
     uint64_t bv;
-    unsigned off = mpk_xsave_pkru_offset();
     if (!xsave || !off)
         return NULL;
     memcpy(&magic, xsave + XSAVE_SW_BYTES_OFFSET, sizeof magic);

@@ -101,9 +101,9 @@ bool mpk_cpu_has_pku(void);
 /* Offset of the PKRU state component (9) in a standard-format XSAVE area, or 0 if unknown. */
 unsigned mpk_xsave_pkru_offset(void);
 
-/* Pointer to the PKRU value saved in a signal frame's XSAVE area, marking the component
- * present (XSTATE_BV bit 9) so that sigreturn loads what the caller writes there. NULL when
- * the frame has no XSAVE area. */
-uint32_t *mpk_uc_pkru(ucontext_t *uc);
+/* Pointer to the PKRU value saved in a signal frame's XSAVE area (PKRU at offset `off`, from
+ * mpk_xsave_pkru_offset), marking the component present (XSTATE_BV bit 9) so that sigreturn
+ * loads what the caller writes there. NULL when the frame has no XSAVE area. */
+uint32_t *mpk_uc_pkru_at(ucontext_t *uc, unsigned off);
 
 #endif

@@ -129,8 +129,7 @@ void _mpk_report(const mpk_event_t *ev)
     /* No policy layer (unit tests, or before it is up): errors only. */
     switch (ev->kind) {
     case MPK_EV_TAMPER:
-        _mpk_error("tamper: write to libmpk's protected state at %p from %p", ev->addr,
-                   ev->uc ? (void *)ev->uc->uc_mcontext.gregs[REG_RIP] : NULL);
+        _mpk_error("tamper: write to libmpk's protected state at %p from %p", ev->addr, ev->pc);
         break;
     case MPK_EV_RESERVED_SIGNAL:
         _mpk_error("signal %d is reserved by libmpk (sync_signal); handler refused", (int)ev->key);
@@ -143,10 +142,11 @@ void _mpk_report(const mpk_event_t *ev)
     }
 }
 
-void _mpk_report_tamper(const void *addr, const void *pc)
+void _mpk_report_tamper(const void *addr, ucontext_t *uc)
 {
     char what[160];
-    mpk_event_t ev = {.kind = MPK_EV_TAMPER, .key = -1, .addr = addr, .what = what};
+    const void *pc = (const void *)uc->uc_mcontext.gregs[REG_RIP];
+    mpk_event_t ev = {.kind = MPK_EV_TAMPER, .key = -1, .addr = addr, .pc = pc, .what = what, .uc = uc};
     _mpk_format(what, sizeof what, "tamper: write to libmpk's protected state at %p from %p",
                 addr, pc);
     _mpk_report(&ev);
@@ -159,6 +159,7 @@ void _mpk_report_violation(const siginfo_t *si, ucontext_t *uc)
                       .key = si->si_code == SEGV_PKUERR ? (long)si->si_pkey : -1L,
                       .addr = si->si_addr,
                       .access = (err & 0x10) ? 'x' : (err & 2) ? 'w' : 'r',
+                      .pc = uc ? (const void *)uc->uc_mcontext.gregs[REG_RIP] : NULL,
                       .uc = uc};
     _mpk_report(&ev);
 }

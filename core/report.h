@@ -26,6 +26,7 @@ typedef struct mpk_event {
     const void *addr;  /* fault or range address, or NULL */
     size_t len;        /* bytes concerned (free in use), or 0 */
     int access;        /* for faults: 'r', 'w' or 'x'; else 0 */
+    const void *pc;    /* the interrupted instruction (violation, tamper), or NULL */
     const char *what;  /* one line for humans, or NULL */
     ucontext_t *uc;    /* interrupted context, for a backtrace from a fault; or NULL */
 } mpk_event_t;
@@ -37,7 +38,7 @@ void _mpk_report_set_sink(mpk_event_sink_t sink);
 void _mpk_report(const mpk_event_t *ev);
 
 /* Shorthands used by core. */
-void _mpk_report_tamper(const void *addr, const void *pc);
+void _mpk_report_tamper(const void *addr, ucontext_t *uc);
 void _mpk_report_violation(const siginfo_t *si, ucontext_t *uc);
 void _mpk_report_reserved_signal(int sig);
 void _mpk_report_fault_loop(const void *addr, int key);

@@ -37,9 +37,13 @@ enum { VK_FREE = 0, VK_LIVE = 1, VK_ZOMBIE = 2 }; /* zombie: freed, but pages st
 typedef struct mpk_vkey {
     _Atomic uint64_t word; /* number | state << 32 | hw << 40 (hw 0: evicted) */
     uint32_t gen;          /* generation of the slot's next number */
-    uint8_t pinned;
+    uint8_t pinned;       /* by the config (pin =): never evicted */
+    uint8_t all_rights;   /* what the last mpk_mprotect gave every thread */
+    _Atomic uint32_t begun; /* threads inside mpk_begin on it: evicted only if nothing else can be */
+    uint32_t all_gen;     /* mpk_mprotect calls so far: mpk_end restores these rights if newer */
     size_t bytes; /* tracked bytes that carry the key: a freed key lives on while this is > 0 */
     uint64_t lru; /* manager tick of the last use; a benign race when threads update it */
+    struct mpk_heap *heap; /* mpk_malloc's heap in this key's group, or NULL */
 } mpk_vkey_t;
 
 static inline uint32_t vk_number(uint64_t w) { return (uint32_t)w; }
@@ -81,7 +85,18 @@ typedef struct mpk_thread {
     uint32_t locked;            /* holds the manager lock: a fault now is the library's own bug */
     void *(*start)(void *);     /* pthread_create hand-off: what the child runs */
     void *start_arg;
+    struct mpk_section *sections; /* mpk_begin sections open in this thread (stack), or NULL */
+    uint32_t n_sections;
 } mpk_thread_t;
+
+/* An mpk_begin section: the rights to restore at mpk_end, unless an mpk_mprotect came since. */
+typedef struct mpk_section {
+    uint32_t slot;
+    uint32_t all_gen;
+    uint8_t saved;
+    uint8_t depth;
+} mpk_section_t;
+#define MPK_MAX_SECTIONS 256
 
 /* The program's disposition of a signal, kept by the library (the kernel holds a wrapper). */
 typedef struct mpk_sigslot {
@@ -119,6 +134,9 @@ typedef struct mpk_state {
     void *probe_page;         /* a page of its own to ask the kernel whether a key is allocated */
     /* counters, reported by tools and tests */
     _Atomic uint64_t n_evictions, n_swapins, n_faults_resolved, n_syncs, n_sync_signals;
+    _Atomic uint64_t n_revocations, n_retag_revocations;
+    unsigned ncpus;
+    void *heap_free_chunks, *heap_free_heaps; /* recycled mpk_malloc records (core/heap.c) */
 } mpk_state_t;
 
 #define G (_mpk_sealed.state)

@@ -8,8 +8,6 @@
 
 __thread mpk_thread_t *_mpk_self __attribute__((tls_model("initial-exec")));
 
-static pthread_key_t exit_key; /* its destructor tells us a thread ended */
-static int exit_key_ok;
 
 static void on_thread_exit(void *p)
 {
@@ -26,7 +24,9 @@ static void on_thread_exit(void *p)
 
 void _mpk_threads_boot(void)
 {
-    exit_key_ok = pthread_key_create(&exit_key, on_thread_exit) == 0;
+    pthread_key_t key;
+    _mpk_sealed.exit_key_ok = pthread_key_create(&key, on_thread_exit) == 0;
+    _mpk_sealed.exit_key = (unsigned)key;
 }
 
 uint8_t *_mpk_thread_view(mpk_thread_t *t, unsigned d)
@@ -70,6 +70,7 @@ static void reset_record(mpk_thread_t *t)
     atomic_store(&t->ack, 0);
     t->fault_streak = 0;
     t->fault_addr = 0;
+    t->n_sections = 0;
     t->tp = 0;
     atomic_store(&t->tid, 0);
 }
@@ -95,8 +96,8 @@ static void bind_self(mpk_thread_t *t)
     t->tp = mpk_thread_pointer();
     _mpk_self = t;
     atomic_store(&t->tid, mpk_sys_gettid());
-    if (exit_key_ok)
-        pthread_setspecific(exit_key, t);
+    if (_mpk_sealed.exit_key_ok)
+        pthread_setspecific((pthread_key_t)_mpk_sealed.exit_key, t);
 }
 
 mpk_thread_t *_mpk_thread_register(void)
@@ -136,6 +137,14 @@ mpk_thread_t *_mpk_thread_reserve_child(mpk_thread_t *parent)
     /* The child's rights are the creator's current ones, as its PKRU will be (clone copies
      * it). It counts as existing from now on: keys allocated before it runs close in it. */
     memcpy(v, parent->views[parent->depth], G->max_slots);
+    /* mpk_begin sections are the creator's own: the child gets the rights under them. Walked
+     * from the innermost out, so the outermost section's saved rights win. */
+    for (uint32_t i = parent->n_sections; i-- > 0;) {
+        const mpk_section_t *s = &parent->sections[i];
+        const mpk_vkey_t *k = &G->vkeys[s->slot];
+        if (s->depth == parent->depth)
+            v[s->slot] = s->all_gen == k->all_gen ? s->saved : k->all_rights;
+    }
     atomic_store(&t->open_mask, atomic_load(&parent->open_mask));
     atomic_store(&t->state, T_LIVE);
     return t;

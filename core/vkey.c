@@ -3,6 +3,8 @@
  * slots at a higher generation, so a number is never handed out twice. */
 #include "core/vkey.h"
 
+#include "core/heap.h"
+
 #include <sys/mman.h>
 
 #define IDENTITY_SLOTS MPK_HW_KEYS
@@ -49,6 +51,7 @@ uint32_t _mpk_vkey_new_slot(int hw)
 void _mpk_vkey_retire(uint32_t slot)
 {
     mpk_vkey_t *k = &G->vkeys[slot];
+    _mpk_heap_forget(slot); /* its chunks went with the pages */
     atomic_store(&k->word, vk_word(0, VK_FREE, 0));
     k->gen++;
     k->pinned = 0;

@@ -5,9 +5,11 @@
 
 #include <dlfcn.h>
 
-static mpk_pthread_create_fn real_pthread_create;
-static mpk_sigaction_fn real_sigaction;
-static mpk_fork_fn real_fork;
+/* Kept in the sealed page (read-only once the manager is active): a program that writes over
+ * the library's data cannot redirect these. */
+#define real_pthread_create (*(mpk_pthread_create_fn *)&_mpk_sealed.real[0])
+#define real_sigaction (*(mpk_sigaction_fn *)&_mpk_sealed.real[1])
+#define real_fork (*(mpk_fork_fn *)&_mpk_sealed.real[2])
 
 /* dlvsym first: pthread_create has two versions on x86-64 (GLIBC_2.2.5 and GLIBC_2.34); the
  * newest is the one a program linked today calls, and both are the same code in glibc 2.34+. */
@@ -26,6 +28,8 @@ void _mpk_resolve_all(void)
     if (!real_fork)
         real_fork = (mpk_fork_fn)next("fork", NULL);
 }
+
+void _mpk_before_seal(void) { _mpk_resolve_all(); }
 
 mpk_pthread_create_fn _mpk_real_pthread_create(void)
 {

@@ -3,6 +3,7 @@
  * the program allocated itself, the signal table. Each test runs in its own process (Criterion)
  * and boots the manager with the settings it needs. */
 #include "core/core.h"
+#include "core/revoke.h"
 #include "core/signals.h"
 #include "core/thread.h"
 #include "tests/integration/it.h"
@@ -210,6 +211,16 @@ Test(cache, a_key_coming_back_brings_all_its_pages)
     cr_assert_eq(_mpk_pkey_mprotect(b, 4096, PROT_READ | PROT_WRITE, k1), 0);
     cr_assert(it_probe_write(b), "the new page");
     cr_assert(it_probe_write(a), "the old page of the key was left behind");
+}
+
+Test(cache, revocation_cost_model)
+{
+    boot(NULL);
+    G->ncpus = 2;
+    cr_assert(!_mpk_revoke_by_signal(1, 4096), "one page: moving it is cheaper than a signal");
+    cr_assert(_mpk_revoke_by_signal(1, 1024 * 4096), "1 thread, 4 MiB: a signal is cheaper");
+    cr_assert(_mpk_revoke_by_signal(2, 1024 * 4096), "2 threads on 2 CPUs, 4 MiB: signals");
+    cr_assert(!_mpk_revoke_by_signal(4, 1024 * 4096), "4 threads queue on 2 CPUs: move the pages");
 }
 
 /* ---- freed keys with pages ------------------------------------------------------------------ */
