@@ -4,10 +4,13 @@ include(CMakePackageConfigHelpers)
 
 install(TARGETS mpk_preload EXPORT libmpkTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
-install(CODE "execute_process(COMMAND ${CMAKE_COMMAND} -E create_symlink libmpk.so.0
-              \"\$ENV{DESTDIR}${CMAKE_INSTALL_FULL_LIBDIR}/libmpk_preload.so\")")
+# The prefix is read at install time (cmake --install --prefix may differ from the configured one).
+install(CODE "execute_process(COMMAND \${CMAKE_COMMAND} -E create_symlink libmpk.so.0
+              \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}/libmpk_preload.so\")")
 install(FILES ${PROJECT_SOURCE_DIR}/include/mpk.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 
+# Relocatable: paths relative to where the .pc file is installed.
+file(RELATIVE_PATH MPK_PC_TO_PREFIX ${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig ${CMAKE_INSTALL_PREFIX})
 configure_file(${PROJECT_SOURCE_DIR}/cmake/libmpk.pc.in ${PROJECT_BINARY_DIR}/libmpk.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/libmpk.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
