@@ -50,4 +50,5 @@ __attribute__((constructor)) static void mpk_preload_init(void)
     _mpk_resolve_all();
     if (_mpk_preload_up() && _mpk_preload_verbose())
         atexit(print_stats);
+    _mpk_preload_audit_start();
 }

@@ -16,6 +16,13 @@ static inline bool mpk_up(void) { return mpk_likely(G != NULL) || _mpk_preload_u
 int _mpk_preload_settings(mpk_settings_t *s);
 bool _mpk_preload_verbose(void);
 
+/* The audit log (policy/audit.h): its start-up work, from our constructor in normal context
+ * (preload/settings.c), and the real loader functions it uses (preload/dlopen.c). */
+struct mpk_audit_loader;
+void _mpk_preload_audit_start(void);
+void _mpk_preload_audit_loader(struct mpk_audit_loader *ld);
+extern bool _mpk_dlopen_watch;
+
 /* core's convention (value or -errno) to libc's (value, or -1 with errno). */
 static inline long mpk_ret(long r)
 {

@@ -4,6 +4,7 @@
 #include "preload/preload.h"
 
 #include "core/report.h"
+#include "policy/audit.h"
 #include "policy/config.h"
 
 #include <unistd.h>
@@ -12,6 +13,7 @@ extern char **environ;
 
 static struct mpk_config config; /* large: static, never on the stack */
 static int log_fd = 2;
+static int loaded;
 
 static void refuse_to_start(const struct mpk_config_error *e)
 {
@@ -39,7 +41,6 @@ static void to_settings(const struct mpk_config *c, mpk_settings_t *s)
 /* 1: run the manager with *s; 0: stay out of the way (mode off). Exits on a bad config. */
 int _mpk_preload_settings(mpk_settings_t *s)
 {
-    static int loaded;
     struct mpk_config_error e;
     if (!loaded) {
         if (mpk_config_load(&config, environ, &e) != 0)
@@ -48,6 +49,10 @@ int _mpk_preload_settings(mpk_settings_t *s)
         if (log_fd < 0)
             refuse_to_start(&e);
         loaded = 1;
+        if (config.mode != MPK_MODE_OFF) {
+            mpk_audit_setup(&config, log_fd);
+            _mpk_report_set_sink(mpk_audit_event);
+        }
     }
     if (config.mode == MPK_MODE_OFF)
         return 0;
@@ -56,3 +61,14 @@ int _mpk_preload_settings(mpk_settings_t *s)
 }
 
 bool _mpk_preload_verbose(void) { return config.verbose; }
+
+/* Not from the lazy first entry: loading libunwind calls malloc, which may be what called us. */
+void _mpk_preload_audit_start(void)
+{
+    struct mpk_audit_loader ld;
+    if (!loaded || config.mode == MPK_MODE_OFF)
+        return;
+    _mpk_preload_audit_loader(&ld);
+    mpk_audit_start(&ld);
+    _mpk_dlopen_watch = mpk_audit_watches_dlopen();
+}

@@ -1,0 +1,102 @@
+/* policy/audit_backtrace.c: libunwind, reached through dlopen. RTLD_DEEPBIND binds libunwind's
+ * own calls (mmap, sigprocmask) to libc rather than to libmpk's wrappers: an unwind inside
+ * libmpk's locked sections must never re-enter the manager. */
+#include "policy/audit_backtrace.h"
+
+#include "policy/audit_modules.h"
+
+#include <dlfcn.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+#define LIBUNWIND_SONAME "libunwind.so.8"
+
+static struct {
+    int (*getcontext)(unw_context_t *);
+    int (*init_local)(unw_cursor_t *, unw_context_t *);
+    int (*init_local2)(unw_cursor_t *, unw_context_t *, int);
+    int (*step)(unw_cursor_t *);
+    int (*get_reg)(unw_cursor_t *, unw_regnum_t, unw_word_t *);
+    int (*is_signal_frame)(unw_cursor_t *);
+} unw;
+static atomic_bool ready;
+
+bool mpk_audit_backtrace_ready(void) { return atomic_load(&ready); }
+
+static void copy_msg(char *err, size_t n, const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = b ? strlen(b) : 0;
+    if (!n)
+        return;
+    if (la > n - 1)
+        la = n - 1;
+    memcpy(err, a, la);
+    if (lb > n - 1 - la)
+        lb = n - 1 - la;
+    if (b)
+        memcpy(err + la, b, lb);
+    err[la + lb] = 0;
+}
+
+int mpk_audit_backtrace_load(void *(*open)(const char *, int), char *err, size_t n)
+{
+    mpk_frames_t warm;
+    void *h;
+    if (atomic_load(&ready))
+        return 0;
+    h = open(LIBUNWIND_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+    if (!h) {
+        const char *why = dlerror();
+        copy_msg(err, n, "backtrace = on, but " LIBUNWIND_SONAME " cannot be loaded: ", why ? why : "?");
+        return -1;
+    }
+    /* The names behind libunwind's macros for local unwinding on x86-64. */
+    unw.getcontext = (int (*)(unw_context_t *))dlsym(h, "_Ux86_64_getcontext");
+    unw.init_local = (int (*)(unw_cursor_t *, unw_context_t *))dlsym(h, "_ULx86_64_init_local");
+    unw.init_local2 = (int (*)(unw_cursor_t *, unw_context_t *, int))dlsym(h, "_ULx86_64_init_local2");
+    unw.step = (int (*)(unw_cursor_t *))dlsym(h, "_ULx86_64_step");
+    unw.get_reg = (int (*)(unw_cursor_t *, unw_regnum_t, unw_word_t *))dlsym(h, "_ULx86_64_get_reg");
+    unw.is_signal_frame = (int (*)(unw_cursor_t *))dlsym(h, "_ULx86_64_is_signal_frame");
+    if (!unw.getcontext || !unw.init_local || !unw.init_local2 || !unw.step || !unw.get_reg ||
+        !unw.is_signal_frame) {
+        copy_msg(err, n, LIBUNWIND_SONAME " lacks a function libmpk needs (libunwind >= 1.3)", NULL);
+        return -1;
+    }
+    atomic_store(&ready, true);
+    /* Warm-up: libunwind initialises itself (and its caches) on first use, which may allocate. */
+    mpk_audit_backtrace(NULL, &warm);
+    return 0;
+}
+
+void mpk_audit_backtrace(ucontext_t *uc, mpk_frames_t *out)
+{
+    unw_context_t ctx;
+    unw_cursor_t c;
+    bool skipping = uc == NULL, next_exact = uc != NULL;
+    out->n = 0;
+    if (!atomic_load(&ready))
+        return;
+    if (uc) {
+        if (unw.init_local2(&c, uc, UNW_INIT_SIGNAL_FRAME) < 0)
+            return;
+    } else if (unw.getcontext(&ctx) < 0 || unw.init_local(&c, &ctx) < 0) {
+        return;
+    }
+    do {
+        unw_word_t ip;
+        bool exact = next_exact;
+        if (unw.get_reg(&c, UNW_REG_IP, &ip) < 0 || ip == 0)
+            break;
+        /* The frame after a signal frame was interrupted, not called. */
+        next_exact = unw.is_signal_frame(&c) > 0;
+        if (skipping && mpk_audit_is_self(ip))
+            continue;
+        skipping = false;
+        out->pc[out->n] = ip;
+        out->exact[out->n] = exact;
+        out->n++;
+    } while (out->n < MPK_AUDIT_FRAMES_MAX && unw.step(&c) > 0);
+}

@@ -1,0 +1,163 @@
+/* policy/audit_sink.c: core's events (core/report.h) turned into audit records, filtered by
+ * mode. Runs wherever core reports from: signal handlers, with libmpk's lock held, inside
+ * pkey_set called from a handler. So: no allocation, no locks, no stdio. */
+#include "policy/audit_emit.h"
+#include "policy/audit_parts.h"
+
+#include <string.h>
+
+static enum mpk_mode mode = MPK_MODE_ENFORCE;
+static enum mpk_on_free_in_use on_free_in_use;
+static enum mpk_on_bad_key on_bad_key;
+static enum mpk_evict evict;
+
+void mpk_audit_sink_setup(const struct mpk_config *c)
+{
+    mode = c->mode;
+    on_free_in_use = c->on_free_in_use;
+    on_bad_key = c->on_bad_key;
+    evict = c->evict;
+}
+
+/* enforce reports only what is never the program's ordinary business. */
+static bool wanted(mpk_event_kind_t kind)
+{
+    if (mode == MPK_MODE_AUDIT)
+        return true;
+    return kind == MPK_EV_TAMPER || kind == MPK_EV_RESERVED_SIGNAL || kind == MPK_EV_ERROR;
+}
+
+static const char *free_outcome(void)
+{
+    switch (on_free_in_use) {
+    case MPK_FREE_REVOKE:
+        return "the key is freed and its pages made inaccessible (on_free_in_use = revoke)";
+    case MPK_FREE_REFUSE:
+        return "the call fails with EBUSY (on_free_in_use = refuse)";
+    default:
+        return "the key is freed and its pages keep their rights (on_free_in_use = keep)";
+    }
+}
+
+static void free_in_use(mpk_arecord_t *r, const mpk_event_t *ev, char *msg, size_t n)
+{
+    r->event = "free_in_use";
+    r->key = ev->key;
+    mpk_arecord_str(r, "op", ev->op ? ev->op : "pkey_free");
+    mpk_arecord_num(r, "bytes", (long long)ev->len);
+    _mpk_format(msg, n, "pkey_free of key %ld while %zu bytes still carry it: %s", ev->key,
+                ev->len, free_outcome());
+}
+
+static void bad_key(mpk_arecord_t *r, const mpk_event_t *ev, char *msg, size_t n)
+{
+    r->event = "bad_key";
+    r->key = ev->key;
+    if (ev->addr) {
+        r->has_addr = true;
+        r->addr = (uintptr_t)ev->addr;
+    }
+    mpk_arecord_str(r, "op", ev->op);
+    _mpk_format(msg, n, "%s on key %ld, which was never allocated or is freed: %s",
+                ev->op ? ev->op : "a call", ev->key,
+                on_bad_key == MPK_BAD_KEY_ABORT ? "aborting (on_bad_key = abort)" : "EINVAL");
+}
+
+static void keys_exceeded(mpk_arecord_t *r, const mpk_event_t *ev, char *msg, size_t n)
+{
+    r->event = "keys_exceeded";
+    mpk_arecord_str(r, "op", ev->op);
+    mpk_arecord_num(r, "live_keys", ev->key);
+    _mpk_format(msg, n, "%ld keys live: more than the hardware's keys; %s", ev->key,
+                evict == MPK_EVICT_NONE ? "pkey_alloc fails with ENOSPC beyond them (evict = none)"
+                                        : "libmpk shares the hardware keys among them");
+}
+
+static void violation(mpk_arecord_t *r, const mpk_event_t *ev, char *msg, size_t n)
+{
+    static const char *const access_names[] = {"read", "write", "execute"};
+    const char *access = ev->access == 'w' ? "w" : ev->access == 'x' ? "x" : "r";
+    r->event = "violation";
+    r->key = ev->key;
+    r->has_addr = true;
+    r->addr = (uintptr_t)ev->addr;
+    mpk_arecord_str(r, "access", access);
+    if (ev->pc) {
+        r->has_pc = true;
+        r->pc = (uintptr_t)ev->pc;
+    }
+    if (ev->key >= 0)
+        _mpk_format(msg, n, "%s of %p denied by key %ld: the program gets SIGSEGV",
+                    access_names[access[0] == 'w' ? 1 : access[0] == 'x' ? 2 : 0], ev->addr, ev->key);
+    else
+        _mpk_format(msg, n, "%s of %p denied by the page protection: the program gets SIGSEGV",
+                    access_names[access[0] == 'w' ? 1 : access[0] == 'x' ? 2 : 0], ev->addr);
+}
+
+static void tamper(mpk_arecord_t *r, const mpk_event_t *ev, char *msg, size_t n)
+{
+    r->event = "tamper";
+    r->has_addr = true;
+    r->addr = (uintptr_t)ev->addr;
+    if (ev->pc) {
+        r->has_pc = true;
+        r->pc = (uintptr_t)ev->pc;
+    }
+    _mpk_format(msg, n, "write to libmpk's protected state at %p: the program is stopped (SIGSEGV)",
+                ev->addr);
+}
+
+static void reserved_signal(mpk_arecord_t *r, const mpk_event_t *ev, char *msg, size_t n)
+{
+    r->event = "reserved_signal";
+    mpk_arecord_str(r, "op", ev->op);
+    mpk_arecord_num(r, "signal", ev->key);
+    _mpk_format(msg, n, "signal %ld is libmpk's (sync_signal): the handler is refused with EINVAL",
+                ev->key);
+}
+
+static void internal_error(mpk_arecord_t *r, const mpk_event_t *ev, char *msg, size_t n)
+{
+    r->event = "error";
+    r->key = ev->key;
+    if (ev->addr) {
+        r->has_addr = true;
+        r->addr = (uintptr_t)ev->addr;
+    }
+    _mpk_format(msg, n, "%s", ev->what ? ev->what : "internal error");
+}
+
+void mpk_audit_event(const mpk_event_t *ev)
+{
+    mpk_arecord_t r;
+    char msg[256];
+    if (!wanted(ev->kind))
+        return;
+    memset(&r, 0, sizeof r);
+    r.key = -1;
+    switch (ev->kind) {
+    case MPK_EV_FREE_IN_USE:
+        free_in_use(&r, ev, msg, sizeof msg);
+        break;
+    case MPK_EV_BAD_KEY:
+        bad_key(&r, ev, msg, sizeof msg);
+        break;
+    case MPK_EV_KEYS_EXCEEDED:
+        keys_exceeded(&r, ev, msg, sizeof msg);
+        break;
+    case MPK_EV_VIOLATION:
+        violation(&r, ev, msg, sizeof msg);
+        break;
+    case MPK_EV_TAMPER:
+        tamper(&r, ev, msg, sizeof msg);
+        break;
+    case MPK_EV_RESERVED_SIGNAL:
+        reserved_signal(&r, ev, msg, sizeof msg);
+        break;
+    default:
+        internal_error(&r, ev, msg, sizeof msg);
+        break;
+    }
+    r.message = msg;
+    mpk_audit_emit(&r, ev->uc);
+}
