@@ -1,0 +1,282 @@
+#!/usr/bin/env python3
+"""tests/integration/audit_check.py: the audit log's integration checks (issue: audit events).
+
+  audit_check.py abc PRELOAD PROGRAM MPK_REPORT
+      it_audit_abc under mode = audit (JSON and text logs), enforce and backtrace = off: the
+      program's output and end are those of a run without libmpk; the records name A, B and C
+      with module+offset in every frame (the fault's included); mpk-report names C even when
+      the log has no function names (addr2line).
+  audit_check.py scan PRELOAD PROGRAM PLUGIN
+      it_audit_scan: WRPKRU bytes found in the program at start-up and in a library loaded with
+      dlopen; libmpk's and glibc's own sites labelled benign; a library found through the
+      program's RUNPATH still loads (libmpk keeps the caller's search path); enforce writes none.
+
+Exit status 0 pass, 1 fail, 77 skip (no PKU, for abc)."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import shutil
+import tempfile
+
+failures = []
+workdirs = []
+TIME = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z"
+TEXT_HEAD = re.compile(r"^libmpk: " + TIME + r" pid=\d+ tid=\d+ [a-z_]+( [a-z_]+=(\"(?:[^\"\\]|\\.)*\"|\S+))*$")
+TEXT_LOC = re.compile(r"^    (pc|#\d+) 0x[0-9a-f]+( \?| .+\+0x[0-9a-f]+( \S+)?)$")
+
+
+def check(ok, what):
+    print(("ok:   " if ok else "FAIL: ") + what)
+    if not ok:
+        failures.append(what)
+    return ok
+
+
+def run(argv, preload=None, options=None, cwd=None):
+    env = dict(os.environ)
+    env.pop("LIBMPK_CONFIG", None)
+    env.pop("LIBMPK_OPTIONS", None)
+    env.pop("LD_PRELOAD", None)
+    if preload:
+        env["LD_PRELOAD"] = preload
+    if options:
+        env["LIBMPK_OPTIONS"] = options
+    return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600, cwd=cwd)
+
+
+def json_records(path):
+    """Every line one JSON object (the check fails on the first line that is not)."""
+    recs = []
+    with open(path, encoding="utf-8") as f:
+        for no, line in enumerate(f, 1):
+            try:
+                r = json.loads(line)
+            except json.JSONDecodeError as e:
+                check(False, f"{path}:{no} is valid JSON ({e})")
+                return recs
+            if not isinstance(r, dict) or not line.endswith("}\n"):
+                check(False, f"{path}:{no} is one JSON object on one line")
+                return recs
+            recs.append(r)
+    check(True, f"all {len(recs)} lines of {os.path.basename(path)} are valid JSON objects")
+    for r in recs:
+        for k in ("time", "pid", "tid", "event", "key", "address"):
+            if k not in r:
+                check(False, f"record {r.get('event')} has the common member {k}")
+                return recs
+        if not re.fullmatch(TIME, r["time"]):
+            check(False, f"time {r['time']!r} is UTC with microseconds")
+    return recs
+
+
+def one(recs, event, **want):
+    found = [r for r in recs if r["event"] == event and all(r.get(k) == v for k, v in want.items())]
+    check(len(found) == 1, f"one {event} record with {want} (found {len(found)})")
+    return found[0] if found else None
+
+
+def frames_located(r, program):
+    """module+offset in every frame, and the program's frames in the program."""
+    bt = r.get("backtrace") or []
+    ok = bool(bt) and all(f.get("module") and re.fullmatch(r"0x[0-9a-f]+", f.get("offset") or "") for f in bt)
+    check(ok, f"{r['event']}: every frame has module+offset")
+    return bt
+
+
+def parse_info(stderr):
+    m = re.search(r"k1=(\d+) k2=(\d+) forged=(\d+) p1=(0x[0-9a-f]+) p2=(0x[0-9a-f]+)", stderr)
+    if not m:
+        return None
+    return {"k1": int(m.group(1)), "k2": int(m.group(2)), "forged": int(m.group(3)),
+            "p1": m.group(4), "p2": m.group(5)}
+
+
+def check_b_refused(res, mode):
+    check(re.search(r"B: pkey_set\(\d+\) = -1 \(Invalid argument\)", res.stderr) is not None,
+          f"{mode}: B's pkey_set on the forged number fails with EINVAL")
+
+
+def abc(preload, program, report):
+    d = tempfile.mkdtemp(prefix="audit-abc-")
+    workdirs.append(d)
+    plain_ab = run([program, "ab"])
+    if plain_ab.returncode == 77:
+        print("SKIP: no PKU")
+        return 77
+    plain_abc = run([program, "abc"])
+    check(plain_ab.returncode == 0, "without libmpk, steps A and B run to completion")
+    check(plain_abc.returncode == -signal.SIGSEGV, "without libmpk, step C dies by SIGSEGV")
+    name = os.path.basename(program)
+
+    # -- audit, JSON: A and B named, the program unchanged
+    log = os.path.join(d, "ab.json")
+    res = run([program, "ab"], preload, f"mode=audit:log_format=json:log={log}")
+    info = parse_info(res.stderr)
+    check(res.returncode == 0, f"audit: A and B run to completion (status {res.returncode})")
+    check(res.stdout == plain_ab.stdout, "audit: same output as without libmpk")
+    check_b_refused(res, "audit")
+    recs = json_records(log)
+    if info:
+        r = one(recs, "free_in_use", key=info["k1"])
+        if r:
+            check(r.get("bytes") == 4096, "free_in_use: 4096 bytes still tagged")
+            bt = frames_located(r, program)
+            check(bt and bt[0].get("function") == "A" and bt[0]["module"].endswith("/" + name),
+                  f"free_in_use: first frame is A in {name} (got {bt[0] if bt else None})")
+        r = one(recs, "bad_key", key=info["forged"])
+        if r:
+            check(r.get("op") == "pkey_set", "bad_key: op pkey_set")
+            bt = frames_located(r, program)
+            check(bt and bt[0].get("function") == "B", f"bad_key: first frame is B (got {bt[0] if bt else None})")
+            check(any(f.get("function") == "main" for f in bt), "bad_key: main is in the backtrace")
+
+    # -- audit, JSON: C dies by SIGSEGV after its record
+    log = os.path.join(d, "abc.json")
+    res = run([program, "abc"], preload, f"mode=audit:log_format=json:log={log}")
+    info = parse_info(res.stderr)
+    check(res.returncode == -signal.SIGSEGV, f"audit: C dies by SIGSEGV (status {res.returncode})")
+    check(res.stdout == plain_abc.stdout, "audit: same output as without libmpk up to the fault")
+    recs = json_records(log)
+    if info:
+        r = one(recs, "violation", key=info["k2"], address=info["p2"])
+        if r:
+            check(r.get("access") == "w", "violation: a write")
+            pc = r.get("pc") or {}
+            check(bool(pc.get("module")) and pc["module"].endswith("/" + name) and bool(pc.get("offset")),
+                  f"violation: the faulting pc has module+offset from the fault handler ({pc})")
+            check(pc.get("function") == "C", "violation: the record names C")
+            bt = frames_located(r, program)
+            check(bt and bt[0].get("offset") == pc.get("offset"), "violation: the backtrace starts at the faulting pc")
+        # Offline: the same log without names; mpk-report must find C through addr2line.
+        bare = os.path.join(d, "abc-bare.json")
+        with open(bare, "w") as f:
+            for rec in recs:
+                for loc in [rec.get("pc")] + (rec.get("backtrace") or []):
+                    if loc:
+                        loc["function"] = None
+                f.write(json.dumps(rec) + "\n")
+        rep = subprocess.run([sys.executable, report, bare], capture_output=True, text=True, timeout=300)
+        check(rep.returncode == 0, f"mpk-report reads the log (status {rep.returncode}: {rep.stderr.strip()})")
+        check(re.search(r"violation\s+C \(.*it_audit_abc\.c:\d+\) " + re.escape(name) + r"\+0x", rep.stdout) is not None,
+              "mpk-report names C, with its source line, from module+offset alone")
+        check(re.search(r"free_in_use\s+A \(", rep.stdout) is not None and
+              re.search(r"bad_key\s+B \(", rep.stdout) is not None, "mpk-report names A and B as call sites")
+        if failures:
+            print(rep.stdout)
+
+    # -- audit, text: one line per record, then indented locations
+    log = os.path.join(d, "abc.txt")
+    res = run([program, "abc"], preload, f"mode=audit:log_format=text:log={log}")
+    info = parse_info(res.stderr)
+    check(res.returncode == -signal.SIGSEGV, "audit, text log: C dies by SIGSEGV")
+    lines = open(log).read().splitlines()
+    bad = [l for l in lines if not TEXT_HEAD.match(l) and not TEXT_LOC.match(l)]
+    check(lines and not bad, f"text log: every line is a record or a location ({bad[:2]})")
+    if info:
+        txt = "\n".join(lines)
+        check(re.search(r" free_in_use key=%d .*\n    #0 0x[0-9a-f]+ \S*%s\+0x[0-9a-f]+ A\n" % (info["k1"], re.escape(name)), txt) is not None,
+              "text log: free_in_use, then frame #0 in A")
+        check(re.search(r" bad_key key=%d op=pkey_set .*\n    #0 0x[0-9a-f]+ \S+\+0x[0-9a-f]+ B\n" % info["forged"], txt) is not None,
+              "text log: bad_key with the forged number, then frame #0 in B")
+        check(re.search(r" violation key=%d addr=%s access=w .*\n    pc 0x[0-9a-f]+ \S*%s\+0x[0-9a-f]+ C\n    #0 " % (info["k2"], info["p2"], re.escape(name)), txt) is not None,
+              "text log: violation, its pc in C, then the backtrace")
+        rep = subprocess.run([sys.executable, report, log], capture_output=True, text=True, timeout=300)
+        check(rep.returncode == 0 and re.search(r"violation\s+C ", rep.stdout) is not None, "mpk-report reads the text log and names C")
+
+    # -- enforce: misuse refused, not written; the fault is the program's business
+    log = os.path.join(d, "enforce.json")
+    res = run([program, "abc"], preload, f"mode=enforce:log_format=json:log={log}")
+    check(res.returncode == -signal.SIGSEGV, "enforce: C dies by SIGSEGV")
+    check(res.stdout == plain_abc.stdout, "enforce: same output as without libmpk")
+    check_b_refused(res, "enforce")
+    recs = json_records(log) if os.path.getsize(log) else []
+    misuse = [r["event"] for r in recs if r["event"] not in ("tamper", "reserved_signal", "error")]
+    check(not misuse, f"enforce: no misuse, fault or scan records ({misuse[:4]})")
+
+    # -- backtrace = off: no backtraces, the fault's module+offset still there
+    log = os.path.join(d, "nobt.json")
+    res = run([program, "abc"], preload, f"mode=audit:log_format=json:backtrace=off:log={log}")
+    check(res.returncode == -signal.SIGSEGV, "backtrace = off: C dies by SIGSEGV")
+    recs = json_records(log)
+    check(recs and all("backtrace" not in r for r in recs), "backtrace = off: no record has a backtrace")
+    viol = [r for r in recs if r["event"] == "violation"]
+    check(len(viol) == 1 and (viol[0].get("pc") or {}).get("function") == "C" and viol[0]["pc"].get("offset"),
+          "backtrace = off: the violation still has module+offset and C")
+    return 1 if failures else 0
+
+
+def scan(preload, program, plugin):
+    d = tempfile.mkdtemp(prefix="audit-scan-")
+    workdirs.append(d)
+    name = os.path.basename(program)
+    plain = run([program, plugin])
+    check(plain.returncode == 0, f"without libmpk the program loads both libraries ({plain.stdout.strip()} {plain.stderr.strip()})")
+    log = os.path.join(d, "scan.json")
+    res = run([program, plugin], preload, f"mode=audit:log_format=json:log={log}")
+    check(res.returncode == 0 and res.stdout == plain.stdout,
+          f"audit: same output, status 0 (a library found through the program's RUNPATH loads): "
+          f"{res.returncode} {res.stdout.strip()!r} {res.stderr.strip()[:300]!r}")
+    recs = json_records(log)
+    found = [r for r in recs if r["event"] in ("wrpkru_found", "xrstor_found")]
+
+    def site(fn, module_suffix, when):
+        hits = [r for r in found if r.get("function") == fn and r.get("module", "").endswith(module_suffix)]
+        check(len(hits) == 1, f"one WRPKRU site in {fn} ({module_suffix}) (found {len(hits)})")
+        if hits:
+            h = hits[0]
+            check(h["event"] == "wrpkru_found" and h.get("insn") == "wrpkru" and h.get("benign") is False,
+                  f"{fn}: wrpkru, not benign")
+            check(h.get("found_at") == when, f"{fn}: found at {when} (got {h.get('found_at')})")
+            check("mpk-audit" in (h.get("message") or ""), f"{fn}: the record points at mpk-audit")
+            sym = symbol_range(h["module"], fn)
+            off = int(h["offset"], 16)
+            check(sym is not None and sym[0] <= off < sym[0] + sym[1],
+                  f"{fn}: offset {h['offset']} lies in the function ({sym})")
+        return hits
+
+    site("has_wrpkru", "/" + name, "start-up")
+    site("plugin_wrpkru", "/" + os.path.basename(plugin), "dlopen")
+    site("runpath_wrpkru", "/libit_audit_runpath.so", "dlopen")
+    mine = [r for r in found if os.path.basename(r.get("module", "")).startswith("libmpk")]
+    check(mine and all(r.get("benign") is True and "libmpk itself" in (r.get("benign_reason") or "") for r in mine),
+          f"libmpk's own {len(mine)} sites are labelled benign")
+    glibc = [r for r in found if r.get("module", "").endswith("/libc.so.6") and r.get("function") == "pkey_set"]
+    check(glibc and all(r.get("benign") is True for r in glibc), "glibc's pkey_set is labelled benign")
+    check(all(r.get("module") and r.get("offset") for r in found), "every finding has module+offset")
+
+    log = os.path.join(d, "enforce.json")
+    res = run([program, plugin], preload, f"mode=enforce:log_format=json:log={log}")
+    check(res.returncode == 0, "enforce: the program runs")
+    check(os.path.getsize(log) == 0, "enforce: no scan (no records)")
+    return 1 if failures else 0
+
+
+def symbol_range(path, fn):
+    out = subprocess.run(["nm", "-S", "--defined-only", path], capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[3] == fn:
+            return int(parts[0], 16), int(parts[1], 16)
+    return None
+
+
+if __name__ == "__main__":
+    what = sys.argv[1] if len(sys.argv) > 1 else ""
+    if what == "abc" and len(sys.argv) == 5:
+        status = abc(*sys.argv[2:5])
+    elif what == "scan" and len(sys.argv) == 5:
+        status = scan(*sys.argv[2:5])
+    else:
+        print(__doc__)
+        sys.exit(2)
+    print(("FAIL" if status == 1 else "PASS" if status == 0 else "SKIP") + f" audit {what}")
+    for d in workdirs:
+        if status == 1:
+            print(f"logs kept in {d}")
+        else:
+            shutil.rmtree(d, ignore_errors=True)
+    sys.exit(status)
