@@ -24,6 +24,9 @@ int _mpk_pkey_mprotect(void *addr, size_t len, int prot, int key);
 int _mpk_pkey_set(int key, unsigned rights);
 int _mpk_pkey_get(int key);
 
+/* The calling thread's rights on slot's key (number `number`), lock-free; 0 or -EINVAL. */
+int _mpk_rights_set(mpk_thread_t *t, uint32_t slot, uint32_t number, unsigned rights);
+
 /* Lock held: free the key in slot (pkey_free's work, with its policy for pages still tagged). */
 int _mpk_key_free_locked(uint32_t slot, int key);
 

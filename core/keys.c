@@ -163,28 +163,23 @@ static int swap_in_now(mpk_thread_t *t, uint32_t slot)
     return hw;
 }
 
-int _mpk_pkey_set(int key, unsigned rights)
+/* The calling thread's rights on slot's key (whose number is `number`): its view, and its
+ * PKRU while the key is resident. Lock-free. -EINVAL if the key died during the call: the view
+ * written for it is taken back, so that a new key reusing the slot starts closed here. */
+int _mpk_rights_set(mpk_thread_t *t, uint32_t slot, uint32_t number, unsigned rights)
 {
-    mpk_thread_t *t;
-    uint32_t slot, gen;
+    uint32_t gen;
     uint64_t w;
     int hw;
-    if (rights & ~MPK_RIGHTS_MASK)
-        return -EINVAL;
-    t = _mpk_thread();
-    if (mpk_unlikely(!t))
-        return -ENOMEM;
 again:
     gen = atomic_load(&t->sync_gen);
-    slot = _mpk_vkey_slot(key, &w);
-    if (mpk_unlikely(!slot)) {
-        if (key == 0 || _mpk_foreign_hw_key(key))
-            return set_hw_bits(t, gen, key, rights);
+    t->views[t->depth][slot] = (uint8_t)rights;
+    w = atomic_load_explicit(&G->vkeys[slot].word, memory_order_acquire);
+    if (mpk_unlikely(vk_number(w) != number || vk_state(w) == VK_FREE)) {
+        t->views[t->depth][slot] = MPK_AD;
         _mpk_leave(t, gen);
-        _mpk_bad_key("pkey_set", key, NULL);
         return -EINVAL;
     }
-    t->views[t->depth][slot] = (uint8_t)rights;
     hw = vk_hw(w);
     if (!hw) {
         /* Evicted. Opening a key with pages means an access is coming: bring it in now, one
@@ -216,6 +211,30 @@ again:
         atomic_fetch_and(&t->open_mask, ~(1u << hw));
     _mpk_leave_with(t, gen, mpk_pkru_with(mpk_rdpkru(), hw, rights));
     return 0;
+}
+
+int _mpk_pkey_set(int key, unsigned rights)
+{
+    mpk_thread_t *t;
+    uint32_t slot;
+    int r;
+    if (rights & ~MPK_RIGHTS_MASK)
+        return -EINVAL;
+    t = _mpk_thread();
+    if (mpk_unlikely(!t))
+        return -ENOMEM;
+    slot = _mpk_vkey_slot(key, NULL);
+    if (mpk_likely(slot)) {
+        r = _mpk_rights_set(t, slot, (uint32_t)key, rights);
+        if (mpk_likely(r == 0))
+            return 0;
+    } else if (key == 0 || _mpk_foreign_hw_key(key)) {
+        return set_hw_bits(t, atomic_load(&t->sync_gen), key, rights);
+    } else {
+        _mpk_leave(t, atomic_load(&t->sync_gen));
+    }
+    _mpk_bad_key("pkey_set", key, NULL);
+    return -EINVAL;
 }
 
 int _mpk_pkey_get(int key)
