@@ -7,10 +7,22 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/mman.h>
 
-static mpk_event_sink_t sink;
+/* The sink, alone in a page that is read-only except while it is set: a program that writes
+ * over the library's data must not make the fault handler call a forged pointer. */
+static union {
+    mpk_event_sink_t sink;
+    char page[4096];
+} sink_page __attribute__((aligned(4096)));
+#define sink (sink_page.sink)
 
-void _mpk_report_set_sink(mpk_event_sink_t s) { sink = s; }
+void _mpk_report_set_sink(mpk_event_sink_t s)
+{
+    mpk_sys_mprotect(&sink_page, sizeof sink_page, PROT_READ | PROT_WRITE);
+    sink = s;
+    mpk_sys_mprotect(&sink_page, sizeof sink_page, PROT_READ);
+}
 
 static size_t put(char *buf, size_t n, size_t at, const char *s, size_t len)
 {

@@ -4,9 +4,9 @@
 #include "policy/audit_backtrace.h"
 
 #include "policy/audit_modules.h"
+#include "policy/audit_sealed.h"
 
 #include <dlfcn.h>
-#include <stdatomic.h>
 #include <string.h>
 
 #define UNW_LOCAL_ONLY
@@ -14,17 +14,19 @@
 
 #define LIBUNWIND_SONAME "libunwind.so.8"
 
-static struct {
+/* libunwind's entry points, in the sealed page; unw[0] is set last, when all are known. */
+typedef struct unw_fns {
     int (*getcontext)(unw_context_t *);
     int (*init_local)(unw_cursor_t *, unw_context_t *);
     int (*init_local2)(unw_cursor_t *, unw_context_t *, int);
     int (*step)(unw_cursor_t *);
     int (*get_reg)(unw_cursor_t *, unw_regnum_t, unw_word_t *);
     int (*is_signal_frame)(unw_cursor_t *);
-} unw;
-static atomic_bool ready;
+} unw_fns_t;
+_Static_assert(sizeof(unw_fns_t) == sizeof mpk_audit_fixed.unw, "room for libunwind's functions");
+#define unw (*(unw_fns_t *)mpk_audit_fixed.unw)
 
-bool mpk_audit_backtrace_ready(void) { return atomic_load(&ready); }
+bool mpk_audit_backtrace_ready(void) { return unw.getcontext != NULL; }
 
 static void copy_msg(char *err, size_t n, const char *a, const char *b)
 {
@@ -44,8 +46,9 @@ static void copy_msg(char *err, size_t n, const char *a, const char *b)
 int mpk_audit_backtrace_load(void *(*open)(const char *, int), char *err, size_t n)
 {
     mpk_frames_t warm;
+    unw_fns_t found;
     void *h;
-    if (atomic_load(&ready))
+    if (mpk_audit_backtrace_ready())
         return 0;
     h = open(LIBUNWIND_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
     if (!h) {
@@ -54,18 +57,18 @@ int mpk_audit_backtrace_load(void *(*open)(const char *, int), char *err, size_t
         return -1;
     }
     /* The names behind libunwind's macros for local unwinding on x86-64. */
-    unw.getcontext = (int (*)(unw_context_t *))dlsym(h, "_Ux86_64_getcontext");
-    unw.init_local = (int (*)(unw_cursor_t *, unw_context_t *))dlsym(h, "_ULx86_64_init_local");
-    unw.init_local2 = (int (*)(unw_cursor_t *, unw_context_t *, int))dlsym(h, "_ULx86_64_init_local2");
-    unw.step = (int (*)(unw_cursor_t *))dlsym(h, "_ULx86_64_step");
-    unw.get_reg = (int (*)(unw_cursor_t *, unw_regnum_t, unw_word_t *))dlsym(h, "_ULx86_64_get_reg");
-    unw.is_signal_frame = (int (*)(unw_cursor_t *))dlsym(h, "_ULx86_64_is_signal_frame");
-    if (!unw.getcontext || !unw.init_local || !unw.init_local2 || !unw.step || !unw.get_reg ||
-        !unw.is_signal_frame) {
+    found.getcontext = (int (*)(unw_context_t *))dlsym(h, "_Ux86_64_getcontext");
+    found.init_local = (int (*)(unw_cursor_t *, unw_context_t *))dlsym(h, "_ULx86_64_init_local");
+    found.init_local2 = (int (*)(unw_cursor_t *, unw_context_t *, int))dlsym(h, "_ULx86_64_init_local2");
+    found.step = (int (*)(unw_cursor_t *))dlsym(h, "_ULx86_64_step");
+    found.get_reg = (int (*)(unw_cursor_t *, unw_regnum_t, unw_word_t *))dlsym(h, "_ULx86_64_get_reg");
+    found.is_signal_frame = (int (*)(unw_cursor_t *))dlsym(h, "_ULx86_64_is_signal_frame");
+    if (!found.getcontext || !found.init_local || !found.init_local2 || !found.step ||
+        !found.get_reg || !found.is_signal_frame) {
         copy_msg(err, n, LIBUNWIND_SONAME " lacks a function libmpk needs (libunwind >= 1.3)", NULL);
         return -1;
     }
-    atomic_store(&ready, true);
+    unw = found;
     /* Warm-up: libunwind initialises itself (and its caches) on first use, which may allocate. */
     mpk_audit_backtrace(NULL, &warm);
     return 0;
@@ -77,7 +80,7 @@ void mpk_audit_backtrace(ucontext_t *uc, mpk_frames_t *out)
     unw_cursor_t c;
     bool skipping = uc == NULL, next_exact = uc != NULL;
     out->n = 0;
-    if (!atomic_load(&ready))
+    if (!mpk_audit_backtrace_ready())
         return;
     if (uc) {
         if (unw.init_local2(&c, uc, UNW_INIT_SIGNAL_FRAME) < 0)

@@ -5,6 +5,7 @@
 #include "policy/audit_emit.h"
 
 #include "core/prim.h"
+#include "policy/audit_sealed.h"
 #include "policy/audit_time.h"
 
 #include <errno.h>
@@ -23,17 +24,15 @@ typedef struct slot {
 } slot_t;
 
 static slot_t slots[SLOTS];
-static int log_fd = 2;
-static bool as_json, with_backtrace;
 
 void mpk_audit_emit_setup(int fd, bool json, bool backtrace)
 {
-    log_fd = fd;
-    as_json = json;
-    with_backtrace = backtrace;
+    mpk_audit_fixed.log_fd = fd;
+    mpk_audit_fixed.json = json;
+    mpk_audit_fixed.backtrace = backtrace;
 }
 
-bool mpk_audit_emit_backtraces(void) { return with_backtrace; }
+bool mpk_audit_emit_backtraces(void) { return mpk_audit_fixed.backtrace; }
 
 static slot_t *claim(void)
 {
@@ -48,7 +47,7 @@ static slot_t *claim(void)
 static void write_all(const char *p, size_t n)
 {
     while (n) {
-        long r = mpk_sys_write(log_fd, p, n);
+        long r = mpk_sys_write(mpk_audit_fixed.log_fd, p, n);
         if (r == -EINTR)
             continue;
         if (r <= 0)
@@ -60,7 +59,7 @@ static void write_all(const char *p, size_t n)
 
 static void format(mpk_abuf_t *b, const mpk_arecord_t *r, mpk_alocator_t *l)
 {
-    if (as_json)
+    if (mpk_audit_fixed.json)
         mpk_audit_format_json(b, r, l);
     else
         mpk_audit_format_text(b, r, l);
@@ -78,17 +77,18 @@ void mpk_audit_emit(mpk_arecord_t *r, ucontext_t *uc)
         char small[SMALL_RECORD];
         mpk_alocator_t modules_only; /* ~1.3 KiB of stack: object names, no symbol lookups */
         modules_only.syms = NULL;
-        if (!with_backtrace)
+        static const mpk_frames_t no_frames; /* the member stays, empty */
+        if (!mpk_audit_fixed.backtrace)
             r->frames = NULL;
         else if (!r->frames)
-            r->frames = &(const mpk_frames_t){.n = 0};
+            r->frames = &no_frames;
         mpk_abuf_init(&b, small, sizeof small);
         format(&b, r, &modules_only);
         write_all(small, b.len);
         errno = saved_errno;
         return;
     }
-    if (!with_backtrace) {
+    if (!mpk_audit_fixed.backtrace) {
         r->frames = NULL;
     } else if (!r->frames) {
         mpk_audit_backtrace(uc, &s->frames);

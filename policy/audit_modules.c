@@ -4,6 +4,7 @@
 #include "policy/audit_modules.h"
 
 #include "core/prim.h"
+#include "policy/audit_sealed.h"
 
 #include <errno.h>
 #include <link.h>
@@ -28,12 +29,12 @@ typedef struct table {
 
 static table_t tables[2];
 static _Atomic int current = -1; /* no table before the first refresh */
-static char program_path[1024];
+static bool first_done; /* the sealed values below are written by the first refresh only */
 static uintptr_t self_lo, self_hi;
 
-const char *mpk_audit_program_path(void) { return program_path; }
+const char *mpk_audit_program_path(void) { return mpk_audit_fixed.program_path; }
 
-bool mpk_audit_is_self(uintptr_t pc) { return pc >= self_lo && pc < self_hi; }
+bool mpk_audit_is_self(uintptr_t pc) { return pc >= mpk_audit_fixed.self_lo && pc < mpk_audit_fixed.self_hi; }
 
 static const char *pool_add(table_t *t, const char *s, uint32_t *off)
 {
@@ -74,7 +75,7 @@ static int add_object(struct dl_phdr_info *info, size_t size, void *data)
     }
     m = &t->m[t->n];
     if (!name || !*name)
-        name = program_path[0] ? program_path : "[program]";
+        name = mpk_audit_fixed.program_path[0] ? mpk_audit_fixed.program_path : "[program]";
     if (!pool_add(t, name, &m->path)) {
         t->overflow = true;
         return 0;
@@ -103,11 +104,12 @@ int mpk_audit_modules_refresh(void)
 {
     table_t *t;
     int cur, r;
-    if (!program_path[0]) {
-        long n = mpk_sys(SYS_readlink, "/proc/self/exe", program_path, sizeof program_path - 1, 0, 0, 0);
-        program_path[n > 0 ? n : 0] = 0;
+    if (!first_done) {
+        char *path = mpk_audit_fixed.program_path;
+        long n = mpk_sys(SYS_readlink, "/proc/self/exe", path, sizeof mpk_audit_fixed.program_path - 1, 0, 0, 0);
+        path[n > 0 ? n : 0] = 0;
     }
-    cur = atomic_load(&current);
+    cur = atomic_load(&current) == 0 ? 0 : 1;
     t = &tables[cur == 0 ? 1 : 0];
     atomic_fetch_add(&t->seq, 1); /* odd: readers that still look at this copy retry */
     t->n = 0;
@@ -115,6 +117,11 @@ int mpk_audit_modules_refresh(void)
     t->overflow = false;
     dl_iterate_phdr(add_object, t);
     sort_by_start(t);
+    if (!first_done) {
+        mpk_audit_fixed.self_lo = self_lo;
+        mpk_audit_fixed.self_hi = self_hi;
+        first_done = true;
+    }
     r = t->overflow ? -ENOSPC : 0;
     atomic_fetch_add(&t->seq, 1);
     atomic_store(&current, cur == 0 ? 1 : 0);
@@ -123,7 +130,7 @@ int mpk_audit_modules_refresh(void)
 
 static const module_t *find(const table_t *t, uintptr_t pc)
 {
-    unsigned lo = 0, hi = t->n;
+    unsigned lo = 0, hi = t->n < MPK_AUDIT_MODULES_MAX ? t->n : MPK_AUDIT_MODULES_MAX;
     while (lo < hi) { /* the last module starting at or below pc */
         unsigned mid = lo + (hi - lo) / 2;
         if (t->m[mid].lo <= pc)
@@ -146,7 +153,7 @@ bool mpk_audit_module_of(uintptr_t pc, char *path, size_t n, uintptr_t *bias)
         size_t len;
         if (cur < 0)
             return false;
-        t = &tables[cur];
+        t = &tables[cur & 1]; /* the program may have scribbled on it: stay in bounds */
         seq = atomic_load(&t->seq);
         if (seq & 1)
             continue;

@@ -76,7 +76,7 @@ static uint64_t hash_name(const char *s)
 
 static bool was_seen(const seen_t *id)
 {
-    for (unsigned i = 0; i < nseen; i++)
+    for (unsigned i = 0; i < nseen && i < SEEN_MAX; i++)
         if (seen[i].bias == id->bias && seen[i].lo == id->lo && seen[i].name_hash == id->name_hash)
             return true;
     return false;
@@ -98,7 +98,7 @@ static int collect(struct dl_phdr_info *info, size_t size, void *data)
     for (unsigned i = 0; i < npending; i++)
         if (pending[i].id.bias == id.bias && pending[i].id.lo == id.lo)
             return 0;
-    if (npending == PENDING_MAX) {
+    if (npending >= PENDING_MAX) {
         more_pending = true;
         return 0;
     }
@@ -190,7 +190,7 @@ static void scan_object(const pending_t *obj, const char *when, const mpk_frames
     scan_ctx_t c = {.obj = obj, .when = when, .frames = frames};
     c.path = obj->name[0] ? obj->name : mpk_audit_program_path();
     mpk_symcache_init(&c.syms);
-    for (unsigned i = 0; i < obj->nseg; i++)
+    for (unsigned i = 0; i < obj->nseg && i < SEGMENTS_MAX; i++)
         mpk_audit_scan_bytes((const unsigned char *)obj->seg_lo[i], (const unsigned char *)obj->seg_hi[i],
                              report_site, &c);
     mpk_symcache_release(&c.syms);

@@ -3,33 +3,29 @@
  * pkey_set called from a handler. So: no allocation, no locks, no stdio. */
 #include "policy/audit_emit.h"
 #include "policy/audit_parts.h"
+#include "policy/audit_sealed.h"
 
 #include <string.h>
 
-static enum mpk_mode mode = MPK_MODE_ENFORCE;
-static enum mpk_on_free_in_use on_free_in_use;
-static enum mpk_on_bad_key on_bad_key;
-static enum mpk_evict evict;
-
 void mpk_audit_sink_setup(const struct mpk_config *c)
 {
-    mode = c->mode;
-    on_free_in_use = c->on_free_in_use;
-    on_bad_key = c->on_bad_key;
-    evict = c->evict;
+    mpk_audit_fixed.mode = c->mode;
+    mpk_audit_fixed.on_free_in_use = c->on_free_in_use;
+    mpk_audit_fixed.on_bad_key = c->on_bad_key;
+    mpk_audit_fixed.evict = c->evict;
 }
 
 /* enforce reports only what is never the program's ordinary business. */
 static bool wanted(mpk_event_kind_t kind)
 {
-    if (mode == MPK_MODE_AUDIT)
+    if (mpk_audit_fixed.mode == MPK_MODE_AUDIT)
         return true;
     return kind == MPK_EV_TAMPER || kind == MPK_EV_RESERVED_SIGNAL || kind == MPK_EV_ERROR;
 }
 
 static const char *free_outcome(void)
 {
-    switch (on_free_in_use) {
+    switch (mpk_audit_fixed.on_free_in_use) {
     case MPK_FREE_REVOKE:
         return "the key is freed and its pages made inaccessible (on_free_in_use = revoke)";
     case MPK_FREE_REFUSE:
@@ -60,7 +56,7 @@ static void bad_key(mpk_arecord_t *r, const mpk_event_t *ev, char *msg, size_t n
     mpk_arecord_str(r, "op", ev->op);
     _mpk_format(msg, n, "%s on key %ld, which was never allocated or is freed: %s",
                 ev->op ? ev->op : "a call", ev->key,
-                on_bad_key == MPK_BAD_KEY_ABORT ? "aborting (on_bad_key = abort)" : "EINVAL");
+                mpk_audit_fixed.on_bad_key == MPK_BAD_KEY_ABORT ? "aborting (on_bad_key = abort)" : "EINVAL");
 }
 
 static void keys_exceeded(mpk_arecord_t *r, const mpk_event_t *ev, char *msg, size_t n)
@@ -69,7 +65,7 @@ static void keys_exceeded(mpk_arecord_t *r, const mpk_event_t *ev, char *msg, si
     mpk_arecord_str(r, "op", ev->op);
     mpk_arecord_num(r, "live_keys", ev->key);
     _mpk_format(msg, n, "%ld keys live: more than the hardware's keys; %s", ev->key,
-                evict == MPK_EVICT_NONE ? "pkey_alloc fails with ENOSPC beyond them (evict = none)"
+                mpk_audit_fixed.evict == MPK_EVICT_NONE ? "pkey_alloc fails with ENOSPC beyond them (evict = none)"
                                         : "libmpk shares the hardware keys among them");
 }
 

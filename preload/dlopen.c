@@ -1,13 +1,13 @@
 /* preload/dlopen.c: dlopen, watched in audit mode so that the objects it loads are scanned for
  * WRPKRU and XRSTOR before the program runs their code.
  *
- * glibc's dlopen looks at its return address to find the calling object, whose DT_RUNPATH and
- * namespace decide where a bare name is searched. A wrapper that calls dlopen becomes the
- * caller. So the symbol is a small stub that jumps to the real dlopen, leaving the caller's
- * return address in place, in every case but one: in audit mode, when the caller's search
- * path cannot differ from libmpk's, it calls the real dlopen itself and scans afterwards.
- * Objects loaded past the watch (a caller with RPATH or RUNPATH, a name with $ORIGIN, another
- * namespace) are scanned at the next watched dlopen. */
+ * glibc's dlopen looks at its return address to find the calling object, whose DT_RUNPATH,
+ * DT_RPATH and namespace decide where a bare name is searched. A wrapper that calls dlopen
+ * becomes that caller. So the symbol is a small stub that jumps to the real dlopen, leaving the
+ * caller's return address in place, in every case but one: in audit mode, when the caller's
+ * search path cannot differ from libmpk's, it calls the real dlopen itself and scans
+ * afterwards. Objects loaded past the watch (a caller with RPATH or RUNPATH, a name with
+ * $ORIGIN, another namespace) are scanned at the next watched dlopen. */
 #include "preload/preload.h"
 
 #include "policy/audit.h"
@@ -16,110 +16,68 @@
 #include <link.h>
 #include <string.h>
 
-typedef void *(*dlopen_fn)(const char *, int);
-typedef int (*dlclose_fn)(void *);
-
-dlopen_fn _mpk_dlopen_next; /* read by the stub */
-bool _mpk_dlopen_watch;     /* read by the stub: set once at start-up in audit mode */
-static dlclose_fn dlclose_next;
-
-/* glibc 2.34 moved dlopen into libc with a new version; older programs bind the old one,
- * which is the same function. */
-dlopen_fn _mpk_dlopen_resolve(void);
-dlopen_fn _mpk_dlopen_resolve(void)
-{
-    if (!_mpk_dlopen_next) {
-        void *p = dlvsym(RTLD_NEXT, "dlopen", "GLIBC_2.34");
-        _mpk_dlopen_next = (dlopen_fn)(p ? p : dlsym(RTLD_NEXT, "dlopen"));
-    }
-    return _mpk_dlopen_next;
-}
-
-static int real_dlclose(void *h)
-{
-    if (!dlclose_next) {
-        void *p = dlvsym(RTLD_NEXT, "dlclose", "GLIBC_2.34");
-        dlclose_next = (dlclose_fn)(p ? p : dlsym(RTLD_NEXT, "dlclose"));
-    }
-    return dlclose_next(h);
-}
-
-static void *real_dlopen(const char *file, int mode) { return _mpk_dlopen_resolve()(file, mode); }
-
 /* Would the loader search for `file` the same way if libmpk called dlopen instead of the
- * object at `caller`? Only the caller's own DT_RPATH/DT_RUNPATH, $ORIGIN and namespace depend
- * on who calls (libmpk has none of them; the program's DT_RPATH applies to both). */
-int _mpk_dlopen_watchable(const char *file, int mode, void *caller);
-int _mpk_dlopen_watchable(const char *file, int mode, void *caller)
+ * object at `caller`? Only the caller's own DT_RUNPATH, DT_RPATH (the program's applies to
+ * both), $ORIGIN and namespace depend on who calls; libmpk has none of them. */
+static bool watchable(const char *file, void *caller)
 {
     struct link_map *lm = NULL;
     Dl_info info;
     Lmid_t ns = LM_ID_BASE;
-    (void)mode;
     if (!file || strchr(file, '$'))
-        return 0;
+        return false;
     if (!dladdr1(caller, &info, (void **)&lm, RTLD_DL_LINKMAP) || !lm)
-        return 0;
+        return false;
     if (dlinfo(lm, RTLD_DI_LMID, &ns) != 0 || ns != LM_ID_BASE)
-        return 0;
+        return false;
     if (strchr(file, '/'))
-        return 1;
+        return true;
     for (const ElfW(Dyn) *d = lm->l_ld; d && d->d_tag != DT_NULL; d++)
         if (d->d_tag == DT_RUNPATH || (d->d_tag == DT_RPATH && lm->l_name && lm->l_name[0]))
-            return 0;
-    return 1;
+            return false;
+    return true;
 }
 
 void *_mpk_dlopen_watched(const char *file, int mode);
 void *_mpk_dlopen_watched(const char *file, int mode)
 {
-    void *h = real_dlopen(file, mode);
+    void *h = _mpk_real_dlopen()(file, mode);
     if (h)
         mpk_audit_loaded();
     return h;
 }
 
-/* dlopen(file, mode): rdi, rsi. Three paths: not resolved yet (resolve, then jump); not
- * watching, or a caller whose search path is its own (jump); watched (tail-call the C
- * function). The jumps keep the caller's return address for the real dlopen. */
+/* Where the stub goes: the real dlopen, or the watched path. */
+void *_mpk_dlopen_route(const char *file, int mode, void *caller);
+void *_mpk_dlopen_route(const char *file, int mode, void *caller)
+{
+    mpk_dlopen_fn next = _mpk_real_dlopen();
+    (void)mode;
+    if (mpk_audit_watches_dlopen() && watchable(file, caller))
+        return (void *)_mpk_dlopen_watched;
+    return (void *)next;
+}
+
+/* dlopen(file, mode): ask the router with the caller's return address, then jump there with
+ * the arguments and the stack as the caller left them. */
 __asm__(".text\n"
         ".globl dlopen\n"
         ".type dlopen, @function\n"
         "dlopen:\n"
-        "  movq _mpk_dlopen_next(%rip), %rax\n"
-        "  testq %rax, %rax\n"
-        "  jz 2f\n"
-        "  cmpb $0, _mpk_dlopen_watch(%rip)\n"
-        "  jne 3f\n"
-        "1:\n"
-        "  jmp *%rax\n"
-        "2:\n"
         "  pushq %rdi\n"
         "  pushq %rsi\n"
-        "  subq $8, %rsp\n" /* 16-byte alignment for the call */
-        "  call _mpk_dlopen_resolve\n"
-        "  addq $8, %rsp\n"
-        "  popq %rsi\n"
-        "  popq %rdi\n"
-        "  jmp *%rax\n"
-        "3:\n"
-        "  pushq %rdi\n"
-        "  pushq %rsi\n"
-        "  subq $8, %rsp\n"
+        "  subq $8, %rsp\n"       /* 16-byte alignment for the call */
         "  movq 24(%rsp), %rdx\n" /* the caller's return address */
-        "  call _mpk_dlopen_watchable\n"
+        "  call _mpk_dlopen_route\n"
         "  addq $8, %rsp\n"
         "  popq %rsi\n"
         "  popq %rdi\n"
-        "  testl %eax, %eax\n"
-        "  jnz _mpk_dlopen_watched\n"
-        "  movq _mpk_dlopen_next(%rip), %rax\n"
         "  jmp *%rax\n"
         ".size dlopen, .-dlopen\n");
 
 void _mpk_preload_audit_loader(struct mpk_audit_loader *ld)
 {
-    _mpk_dlopen_resolve();
-    ld->dlopen = real_dlopen;
-    ld->dlclose = real_dlclose;
+    void *close = dlvsym(RTLD_NEXT, "dlclose", "GLIBC_2.34");
+    ld->dlopen = _mpk_real_dlopen();
+    ld->dlclose = (int (*)(void *))(close ? close : dlsym(RTLD_NEXT, "dlclose"));
 }

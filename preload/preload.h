@@ -21,7 +21,6 @@ bool _mpk_preload_verbose(void);
 struct mpk_audit_loader;
 void _mpk_preload_audit_start(void);
 void _mpk_preload_audit_loader(struct mpk_audit_loader *ld);
-extern bool _mpk_dlopen_watch;
 
 /* core's convention (value or -errno) to libc's (value, or -1 with errno). */
 static inline long mpk_ret(long r)
@@ -40,6 +39,8 @@ typedef int (*mpk_sigaction_fn)(int, const void *, void *);
 mpk_sigaction_fn _mpk_real_sigaction(void);
 typedef int (*mpk_fork_fn)(void);
 mpk_fork_fn _mpk_real_fork(void);
+typedef void *(*mpk_dlopen_fn)(const char *, int);
+mpk_dlopen_fn _mpk_real_dlopen(void);
 void _mpk_resolve_all(void);
 
 #endif

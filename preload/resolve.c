@@ -1,5 +1,5 @@
 /* preload/resolve.c: finding the next definition of the few interposed functions that are more
- * than a system call (pthread_create, sigaction, fork). Memory and pkey calls never need this:
+ * than a system call (pthread_create, sigaction, fork, dlopen). Memory and pkey calls never need this:
  * they are made as raw system calls, so resolution can never recurse through mmap. */
 #include "preload/preload.h"
 
@@ -10,6 +10,7 @@
 #define real_pthread_create (*(mpk_pthread_create_fn *)&_mpk_sealed.real[0])
 #define real_sigaction (*(mpk_sigaction_fn *)&_mpk_sealed.real[1])
 #define real_fork (*(mpk_fork_fn *)&_mpk_sealed.real[2])
+#define real_dlopen (*(mpk_dlopen_fn *)&_mpk_sealed.real[3])
 
 /* dlvsym first: pthread_create has two versions on x86-64 (GLIBC_2.2.5 and GLIBC_2.34); the
  * newest is the one a program linked today calls, and both are the same code in glibc 2.34+. */
@@ -27,6 +28,8 @@ void _mpk_resolve_all(void)
         real_sigaction = (mpk_sigaction_fn)next("sigaction", NULL);
     if (!real_fork)
         real_fork = (mpk_fork_fn)next("fork", NULL);
+    if (!real_dlopen) /* glibc 2.34 moved dlopen into libc, with a new version */
+        real_dlopen = (mpk_dlopen_fn)next("dlopen", "GLIBC_2.34");
 }
 
 void _mpk_before_seal(void) { _mpk_resolve_all(); }
@@ -50,4 +53,11 @@ mpk_fork_fn _mpk_real_fork(void)
     if (mpk_unlikely(!real_fork))
         _mpk_resolve_all();
     return real_fork;
+}
+
+mpk_dlopen_fn _mpk_real_dlopen(void)
+{
+    if (mpk_unlikely(!real_dlopen))
+        _mpk_resolve_all();
+    return real_dlopen;
 }

@@ -70,5 +70,4 @@ void _mpk_preload_audit_start(void)
         return;
     _mpk_preload_audit_loader(&ld);
     mpk_audit_start(&ld);
-    _mpk_dlopen_watch = mpk_audit_watches_dlopen();
 }

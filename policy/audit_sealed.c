@@ -1,0 +1,10 @@
+/* policy/audit_sealed.c: the page of the audit log's fixed values, and its sealing. */
+#include "policy/audit_sealed.h"
+
+#include "core/prim.h"
+
+#include <sys/mman.h>
+
+__attribute__((aligned(4096))) mpk_audit_sealed_page_t mpk_audit_sealed_page = {.s = {.log_fd = 2}};
+
+void mpk_audit_seal(void) { mpk_sys_mprotect(&mpk_audit_sealed_page, sizeof mpk_audit_sealed_page, PROT_READ); }
