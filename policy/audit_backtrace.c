@@ -74,11 +74,25 @@ int mpk_audit_backtrace_load(void *(*open)(const char *, int), char *err, size_t
     return 0;
 }
 
+/* mov $15, %rax; syscall: rt_sigreturn, the body of every x86-64 signal restorer. */
+static const unsigned char sigreturn_code[9] = {0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05};
+
+/* A restorer without unwind information (libmpk's own, core/signals.c) stops libunwind. At
+ * that frame the stack pointer is the kernel's ucontext, whose registers are the interrupted
+ * code's: unwinding goes on from there. Only code of a known object is read. */
+static bool at_restorer(uintptr_t ip)
+{
+    char path[8];
+    uintptr_t bias;
+    return mpk_audit_module_of(ip, path, sizeof path, &bias) &&
+           memcmp((const void *)ip, sigreturn_code, sizeof sigreturn_code) == 0;
+}
+
 void mpk_audit_backtrace(ucontext_t *uc, mpk_frames_t *out)
 {
     unw_context_t ctx;
     unw_cursor_t c;
-    bool skipping = uc == NULL, next_exact = uc != NULL;
+    bool skipping = uc == NULL, exact_next = uc != NULL;
     out->n = 0;
     if (!mpk_audit_backtrace_ready())
         return;
@@ -88,18 +102,27 @@ void mpk_audit_backtrace(ucontext_t *uc, mpk_frames_t *out)
     } else if (unw.getcontext(&ctx) < 0 || unw.init_local(&c, &ctx) < 0) {
         return;
     }
-    do {
-        unw_word_t ip;
-        bool exact = next_exact;
+    while (out->n < MPK_AUDIT_FRAMES_MAX) {
+        unw_word_t ip, sp;
+        /* A frame a signal interrupted (libunwind says so after a restorer it knows) ran its
+         * own instruction; the others are return addresses. */
+        bool exact = exact_next || unw.is_signal_frame(&c) > 0;
+        exact_next = false;
         if (unw.get_reg(&c, UNW_REG_IP, &ip) < 0 || ip == 0)
             break;
-        /* The frame after a signal frame was interrupted, not called. */
-        next_exact = unw.is_signal_frame(&c) > 0;
-        if (skipping && mpk_audit_is_self(ip))
+        if (!(skipping && mpk_audit_is_self(ip))) {
+            skipping = false;
+            out->pc[out->n] = ip;
+            out->exact[out->n] = exact;
+            out->n++;
+        }
+        if (at_restorer(ip) && unw.get_reg(&c, UNW_REG_SP, &sp) >= 0) {
+            if (unw.init_local2(&c, (unw_context_t *)sp, UNW_INIT_SIGNAL_FRAME) < 0)
+                break;
+            exact_next = true;
             continue;
-        skipping = false;
-        out->pc[out->n] = ip;
-        out->exact[out->n] = exact;
-        out->n++;
-    } while (out->n < MPK_AUDIT_FRAMES_MAX && unw.step(&c) > 0);
+        }
+        if (unw.step(&c) <= 0)
+            break;
+    }
 }

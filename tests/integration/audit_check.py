@@ -6,6 +6,9 @@
       program's output and end are those of a run without libmpk; the records name A, B and C
       with module+offset in every frame (the fault's included); mpk-report names C even when
       the log has no function names (addr2line).
+  audit_check.py threads PRELOAD PROGRAM
+      it_audit_threads: records from four threads at once, one write each (every line valid
+      JSON, none lost), and one from inside a signal handler, each naming its function.
   audit_check.py scan PRELOAD PROGRAM PLUGIN
       it_audit_scan: WRPKRU bytes found in the program at start-up and in a library loaded with
       dlopen; libmpk's and glibc's own sites labelled benign; a library found through the
@@ -255,6 +258,35 @@ def scan(preload, program, plugin):
     return 1 if failures else 0
 
 
+def threads(preload, program):
+    d = tempfile.mkdtemp(prefix="audit-threads-")
+    workdirs.append(d)
+    plain = run([program])
+    if plain.returncode == 77:
+        print("SKIP: no PKU")
+        return 77
+    log = os.path.join(d, "threads.json")
+    res = run([program], preload, f"mode=audit:log_format=json:log={log}")
+    m = re.search(r"forged=(\d+) threads=(\d+) calls=(\d+)", res.stderr)
+    check(res.returncode == 0 and res.stdout == plain.stdout, f"audit: same output, status 0 ({res.returncode})")
+    recs = json_records(log)
+    if not m:
+        return check(False, "the program says which key it forged") or 1
+    forged, nthreads, calls = map(int, m.groups())
+    from_threads = [r for r in recs if r["event"] == "bad_key" and r["key"] == forged]
+    check(len(from_threads) == nthreads * calls, f"{nthreads * calls} records from the threads (got {len(from_threads)})")
+    check(len({r["tid"] for r in from_threads}) == nthreads, "from as many threads")
+    check(all((r.get("backtrace") or [{}])[0].get("function") == "bad_from_thread" for r in from_threads),
+          "each names bad_from_thread first")
+    in_handler = [r for r in recs if r["event"] == "bad_key" and r["key"] == forged + 1]
+    check(len(in_handler) == 1, "one record from the signal handler")
+    if in_handler:
+        bt = in_handler[0].get("backtrace") or []
+        check(bt and bt[0].get("function") == "on_usr1", f"it names on_usr1 first ({bt[:1]})")
+        check(any(f.get("function") == "main" for f in bt), "and the handler's frames lead back to main")
+    return 1 if failures else 0
+
+
 def symbol_range(path, fn):
     out = subprocess.run(["nm", "-S", "--defined-only", path], capture_output=True, text=True).stdout
     for line in out.splitlines():
@@ -268,6 +300,8 @@ if __name__ == "__main__":
     what = sys.argv[1] if len(sys.argv) > 1 else ""
     if what == "abc" and len(sys.argv) == 5:
         status = abc(*sys.argv[2:5])
+    elif what == "threads" and len(sys.argv) == 4:
+        status = threads(*sys.argv[2:4])
     elif what == "scan" and len(sys.argv) == 5:
         status = scan(*sys.argv[2:5])
     else:
