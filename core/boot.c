@@ -118,6 +118,8 @@ static int boot_once(const mpk_settings_t *s)
         return -ENOTSUP;
     _mpk_sealed.pku = 1;
     _mpk_sealed.xsave_pkru = mpk_xsave_pkru_offset();
+    _mpk_sealed.wx_enable = s->wx_enable;
+    _mpk_sealed.wx_rwx = s->wx_rwx;
     r = build_state(s);
     if (r) {
         _mpk_sealed.state = NULL;
@@ -156,6 +158,9 @@ int _mpk_boot(const mpk_settings_t *s)
         }
         result = boot_once(s);
         atomic_store(&phase, 2);
+        /* W^X works on programs that never allocate a key: the manager starts right away. */
+        if (result == 0 && (s->wx_enable || s->wx_rwx != MPK_RWX_ALLOW))
+            _mpk_activate();
         return result;
     }
     while (atomic_load(&phase) != 2) /* another thread boots: it takes microseconds */

@@ -8,6 +8,7 @@
 #include "core/report.h"
 #include "core/thread.h"
 #include "core/vkey.h"
+#include "core/wx.h"
 
 #include <errno.h>
 #include <sys/mman.h>
@@ -75,6 +76,7 @@ int _mpk_memory_forget(uintptr_t a, uintptr_t b)
     uint32_t touched[32];
     unsigned n;
     int r;
+    _mpk_wx_forget(a, b);
     if (!mpk_ranges_any(&G->ranges, a, b))
         return 0;
     n = count(a, b, -1, touched, 32);
@@ -101,7 +103,7 @@ void _mpk_memory_forget_key(uint32_t slot)
     }
 }
 
-static int track(uintptr_t a, uintptr_t b, uint32_t slot, int prot)
+int _mpk_memory_track(uintptr_t a, uintptr_t b, uint32_t slot, int prot)
 {
     int r = _mpk_memory_forget(a, b);
     if (!r)
@@ -166,7 +168,7 @@ static int protect_with_key(mpk_thread_t *t, uintptr_t a, uintptr_t b, int prot,
                                    hw);
     if (r)
         return r;
-    r = track(a, b, slot, prot & ~PROT_GROWS);
+    r = _mpk_memory_track(a, b, slot, prot & ~PROT_GROWS);
     if (r) {
         /* Out of metadata memory: untracked pages under a key would be handed over with it
          * later. Make them unreachable instead, and say so. */
@@ -191,6 +193,9 @@ int _mpk_pkey_mprotect(void *addr, size_t len, int prot, int key)
                               : (int)mpk_sys_mprotect(addr, len, prot);
     if (!_mpk_in_play())
         return (int)mpk_sys_pkey_mprotect(addr, len, prot, key);
+    r = _mpk_wx_rwx("pkey_mprotect", addr, len, prot);
+    if (r)
+        return r;
     r = op_begin(&op);
     if (r)
         return r;
@@ -281,9 +286,20 @@ int _mpk_mprotect(void *addr, size_t len, int prot)
     int r = check_protect(a, len, prot, &b);
     if (r)
         return r < 0 ? r : 0;
+    /* A JIT's flip of a converted region: a thread-local rights change, no system call. */
+    if (_mpk_sealed.wx_enable && (prot == (PROT_READ | PROT_WRITE) || prot == (PROT_READ | PROT_EXEC)) &&
+        _mpk_wx_flip_fast(a, b, prot))
+        return 0;
+    r = _mpk_wx_rwx("mprotect", addr, len, prot);
+    if (r)
+        return r;
     r = op_begin(&op);
     if (r)
         return r;
+    if (_mpk_wx_mprotect_locked(op.t, a, b, prot, &r)) {
+        op_end(&op);
+        return r;
+    }
     if ((prot & ~PROT_GROWS) == PROT_EXEC)
         G->exec_only_maybe = 1;
     if (!mpk_ranges_any(&G->ranges, a, b)) {
@@ -308,8 +324,10 @@ int _mpk_mprotect(void *addr, size_t len, int prot)
 
 long _mpk_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-    long r;
+    long r = _mpk_wx_rwx("mmap", addr, len, prot);
     op_t op;
+    if (r)
+        return r;
     /* Without MAP_FIXED the kernel never replaces a mapping: nothing we track can change. */
     if (!(flags & MAP_FIXED) && prot != PROT_EXEC)
         return (long)mpk_sys_mmap(addr, len, prot, flags, fd, off);
@@ -369,6 +387,7 @@ long _mpk_mremap(void *old, size_t old_len, size_t new_len, int flags, void *new
         return mpk_sys(SYS_mremap, old, old_len, new_len, flags, new_addr, 0);
     r = mpk_sys(SYS_mremap, old, old_len, new_len, flags, new_addr, 0);
     if (!mpk_sys_failed(r)) {
+        _mpk_wx_forget(o, o + page_round(old_len)); /* a moved region is converted anew */
         uintptr_t n = (uintptr_t)r;
         if (old_len == 0) { /* a second mapping of shared memory: same key as the first */
             const mpk_range_t *src = mpk_ranges_find(&G->ranges, o);

@@ -11,6 +11,9 @@ int _mpk_memory_forget(uintptr_t a, uintptr_t b);
 /* Every range of slot is forgotten (pkey_free with on_free_in_use = revoke). */
 void _mpk_memory_forget_key(uint32_t slot);
 
+/* [a, b) now carries slot's key with prot (the pages already do): byte counts follow. */
+int _mpk_memory_track(uintptr_t a, uintptr_t b, uint32_t slot, int prot);
+
 /* Fresh read-write anonymous memory of len bytes in slot's group; 0 or -errno. */
 int _mpk_memory_map_locked(mpk_thread_t *t, uint32_t slot, size_t len, void **out);
 

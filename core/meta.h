@@ -23,6 +23,8 @@ typedef struct mpk_sealed {
     unsigned exit_key;       /* pthread key whose destructor tells us a thread ended */
     int exit_key_ok;
     void *real[4];           /* the preload's next definitions (pthread_create, ...) */
+    int wx_enable, wx_rwx;   /* copies of the W^X settings for paths that run before the
+                                metadata key is open (the arena may not be readable yet) */
 } mpk_sealed_t;
 
 /* Padded to a page of its own, so that sealing it read-only touches nothing else. */

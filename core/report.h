@@ -17,6 +17,8 @@ typedef enum mpk_event_kind {
     MPK_EV_TAMPER,           /* a write into the library's protected state */
     MPK_EV_RESERVED_SIGNAL,  /* the program asked for the sync signal */
     MPK_EV_ERROR,            /* the library could not do what it must; message in `what` */
+    MPK_EV_WX,               /* W^X: a region converted or left alone, a cross-thread write,
+                                an RWX mapping (op says which; `what` says why) */
 } mpk_event_kind_t;
 
 typedef struct mpk_event {

@@ -51,7 +51,7 @@ static bool in_section(const mpk_thread_t *t, uint32_t slot, unsigned d)
     return false;
 }
 
-static void set_every_view(uint32_t slot, unsigned rights)
+void _mpk_views_set_all(uint32_t slot, unsigned rights)
 {
     uint32_t hwm = atomic_load(&G->threads_hwm);
     for (uint32_t i = 0; i < hwm; i++) {
@@ -89,7 +89,7 @@ int _mpk_set_all_locked(uint32_t slot, unsigned rights, mpk_thread_t *self)
     int hw = vk_hw(atomic_load(&k->word));
     k->all_rights = (uint8_t)rights;
     k->all_gen++;
-    set_every_view(slot, rights);
+    _mpk_views_set_all(slot, rights);
     if (hw && (rights & (MPK_AD | MPK_WD)))
         take_away(slot, hw, self);
     return 0;

@@ -10,6 +10,9 @@
  * until mpk_end). Revocation is complete on return; grants reach threads lazily. */
 int _mpk_set_all_locked(uint32_t slot, unsigned rights, mpk_thread_t *self);
 
+/* Every thread's view of slot at every depth (threads in a section on it keep theirs). */
+void _mpk_views_set_all(uint32_t slot, unsigned rights);
+
 /* The cost model: interrupt `threads` threads rather than move `bytes` of pages? */
 bool _mpk_revoke_by_signal(unsigned threads, size_t bytes);
 

@@ -25,7 +25,16 @@ typedef struct mpk_settings {
     int on_bad_key_abort; /* a call on a key that is not allocated aborts the process */
     int sync_signal;      /* reserved for cross-thread synchronisation */
     int virtualize;       /* 0: part-1 semantics, pkey_alloc fails once hardware keys run out */
+    int wx_enable;        /* [wx]: turn RW<->RX mprotect flips into thread-local rights */
+    int wx_cross_allow;   /* writes by other threads during a window: let through (reported) */
+    int wx_rwx;           /* mappings asked for RWX at once: MPK_RWX_* */
+    size_t wx_min_size;   /* convert only regions at least this large */
+    /* Whether [start, end) may be converted (private, and matching [wx] file); NULL: any
+     * private mapping. Sets *why to a reason when not. Called with the lock held. */
+    bool (*wx_eligible)(uintptr_t start, uintptr_t end, const char **why);
 } mpk_settings_t;
+
+enum { MPK_RWX_ALLOW, MPK_RWX_AUDIT, MPK_RWX_DENY };
 
 void _mpk_settings_default(mpk_settings_t *s);
 
@@ -44,6 +53,9 @@ typedef struct mpk_vkey {
     size_t bytes; /* tracked bytes that carry the key: a freed key lives on while this is > 0 */
     uint64_t lru; /* manager tick of the last use; a benign race when threads update it */
     struct mpk_heap *heap; /* mpk_malloc's heap in this key's group, or NULL */
+    uint8_t wx;              /* the key of a W^X region (core/wx.c), not the program's */
+    _Atomic pid_t wx_opener; /* the thread whose write window is open, 0 if none */
+    _Atomic uint32_t wx_crossed; /* another thread was let in during the window */
 } mpk_vkey_t;
 
 static inline uint32_t vk_number(uint64_t w) { return (uint32_t)w; }
@@ -137,6 +149,10 @@ typedef struct mpk_state {
     _Atomic uint64_t n_revocations, n_retag_revocations;
     unsigned ncpus;
     void *heap_free_chunks, *heap_free_heaps; /* recycled mpk_malloc records (core/heap.c) */
+    struct mpk_wx_unit *wx_units; /* converted W^X regions, sorted (core/wx.c) */
+    size_t wx_n, wx_cap;
+    _Atomic uint32_t wx_seq;      /* odd while wx_units changes: lock-free readers retry */
+    _Atomic uint64_t n_wx_flips, n_wx_conversions;
 } mpk_state_t;
 
 #define G (_mpk_sealed.state)

@@ -145,6 +145,10 @@ mpk_thread_t *_mpk_thread_reserve_child(mpk_thread_t *parent)
         if (s->depth == parent->depth)
             v[s->slot] = s->all_gen == k->all_gen ? s->saved : k->all_rights;
     }
+    /* A W^X region's window is the creator's alone: "nobody else at any time". */
+    for (uint32_t s = 1, hwm = atomic_load(&G->slot_hwm); s < hwm; s++)
+        if (G->vkeys[s].wx)
+            v[s] = MPK_WD;
     atomic_store(&t->open_mask, atomic_load(&parent->open_mask));
     atomic_store(&t->state, T_LIVE);
     return t;

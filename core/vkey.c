@@ -55,6 +55,7 @@ void _mpk_vkey_retire(uint32_t slot)
     atomic_store(&k->word, vk_word(0, VK_FREE, 0));
     k->gen++;
     k->pinned = 0;
+    k->wx = 0;
     k->bytes = 0;
     /* Identity slots wait for their turn in the stack like any other once used. */
     if (_mpk_vkey_number(slot) != 0)

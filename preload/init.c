@@ -6,6 +6,8 @@
 
 #include <stdlib.h>
 
+void _mpk_preload_wx_settings(mpk_settings_t *s);
+
 static int down; /* the manager will not run (mode off, no PKU): every call passes through */
 
 bool _mpk_preload_up(void)
@@ -20,6 +22,7 @@ bool _mpk_preload_up(void)
         down = 1;
         return false;
     }
+    _mpk_preload_wx_settings(&s);
     r = _mpk_boot(&s);
     if (r != 0) {
         down = 1;

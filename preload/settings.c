@@ -71,3 +71,5 @@ void _mpk_preload_audit_start(void)
     _mpk_preload_audit_loader(&ld);
     mpk_audit_start(&ld);
 }
+
+const struct mpk_config *_mpk_preload_config(void) { return &config; }

@@ -9,7 +9,7 @@ __thread it_fault_t it_last;
 int it_failures;
 
 /* The probes: the handler sets %ecx and skips the 2-byte access instruction. */
-extern char it_read_insn[], it_write_insn[];
+extern char it_read_insn[], it_write_insn[], it_write_byte_insn[];
 __asm__(".text\n"
         ".globl it_probe_read\n"
         "it_probe_read:\n"
@@ -29,6 +29,15 @@ __asm__(".text\n"
         "  movb %al, (%rdi)\n"      /* 88 07 */
         "  movl $1, %eax\n"
         "  subl %ecx, %eax\n"
+        "  ret\n"
+        ".globl it_probe_write_byte\n"
+        "it_probe_write_byte:\n"
+        "  xorl %ecx, %ecx\n"
+        ".globl it_write_byte_insn\n"
+        "it_write_byte_insn:\n"
+        "  .byte 0x40, 0x88, 0x37\n" /* movb %sil, (%rdi) */
+        "  movl $1, %eax\n"
+        "  subl %ecx, %eax\n"
         "  ret\n");
 
 static void on_segv(int sig, siginfo_t *si, void *ucv)
@@ -36,13 +45,14 @@ static void on_segv(int sig, siginfo_t *si, void *ucv)
     ucontext_t *uc = ucv;
     greg_t *rip = &uc->uc_mcontext.gregs[REG_RIP];
     (void)sig;
-    if ((char *)*rip == it_read_insn || (char *)*rip == it_write_insn) {
+    if ((char *)*rip == it_read_insn || (char *)*rip == it_write_insn ||
+        (char *)*rip == it_write_byte_insn) {
         it_last.faulted = 1;
         it_last.code = si->si_code;
         it_last.pkey = si->si_code == SEGV_PKUERR ? (int)si->si_pkey : -1;
         it_last.addr = si->si_addr;
         uc->uc_mcontext.gregs[REG_RCX] = 1;
-        *rip += 2;
+        *rip += (char *)*rip == it_write_byte_insn ? 3 : 2;
         return;
     }
     fprintf(stderr, "unexpected SIGSEGV at %p (code %d) from %p\n", si->si_addr, si->si_code,

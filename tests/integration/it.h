@@ -32,6 +32,7 @@ extern __thread it_fault_t it_last;
  * handler resumes after the access, so the handler returns normally (no longjmp). */
 int it_probe_read(volatile void *p);
 int it_probe_write(volatile void *p);
+int it_probe_write_byte(volatile void *p, int byte); /* writes `byte` instead of 0x5a */
 
 /* Install the probe handler for SIGSEGV (through sigaction, as a program would). Any other
  * fault kills the program with a message. Unit tests, which link core without the preload,
