@@ -5,6 +5,8 @@
 
 #include "core/sync.h"
 #include "core/thread.h"
+#include "core/memory.h"
+#include "core/verify.h"
 
 #include <errno.h>
 #include <sys/mman.h>
@@ -88,6 +90,11 @@ int _mpk_cache_retag(uint32_t slot, int hw)
             continue;
         res = mpk_sys_pkey_mprotect((void *)r->start, r->end - r->start,
                                     hw ? r->prot : MPK_EVICTED_PROT, hw);
+        if (res == -ENOMEM) { /* unmapped behind our back: forget it, and look again */
+            _mpk_memory_forget(r->start, r->end);
+            i = (size_t)-1;
+            continue;
+        }
         if (res < 0 && !err)
             err = (int)res;
     }
@@ -156,9 +163,17 @@ static uint32_t pick_victim(uint32_t avoid)
 
 int _mpk_cache_evict(uint32_t slot)
 {
-    int hw = vk_hw(atomic_load(&G->vkeys[slot].word));
+    uint64_t w = atomic_load(&G->vkeys[slot].word);
+    int hw = vk_hw(w);
     if (!hw)
         return 0;
+    /* A freed key's pages are the ones most likely to have left behind our back: check before
+     * re-tagging them (it may turn out to have none, and die: its hardware key is then spare). */
+    if (vk_state(w) == VK_ZOMBIE) {
+        _mpk_verify_key(slot);
+        if (vk_state(atomic_load(&G->vkeys[slot].word)) == VK_FREE)
+            return hw;
+    }
     /* Pages first: from here on nobody reaches them through hw, whatever its PKRU says. */
     _mpk_cache_retag(slot, 0);
     set_hw_of(slot, 0);

@@ -5,6 +5,7 @@
 #include "core/memory.h"
 #include "core/report.h"
 #include "core/thread.h"
+#include "core/verify.h"
 #include "core/vkey.h"
 
 #include <errno.h>
@@ -93,6 +94,8 @@ static void report_free_in_use(int key, size_t bytes)
 int _mpk_key_free_locked(uint32_t slot, int key)
 {
     mpk_vkey_t *k = &G->vkeys[slot];
+    if (k->bytes) /* its memory may have gone without our munmap (glibc's free, say) */
+        _mpk_verify_key(slot);
     if (k->bytes) {
         report_free_in_use(key, k->bytes);
         switch (G->cfg.on_free_in_use) {

@@ -144,8 +144,20 @@ static int op_begin(op_t *op)
     return 0;
 }
 
+/* The map's extent, for the lock-free check of new mappings in _mpk_mmap. Outside the arena:
+ * that check runs before the metadata key is open. Overwriting it only costs a stale entry. */
+static _Atomic uintptr_t map_lo, map_hi;
+
+static void publish_bounds(void)
+{
+    mpk_ranges_t *m = &G->ranges;
+    atomic_store(&map_lo, m->n ? m->v[0].start : 0);
+    atomic_store(&map_hi, m->n ? m->v[m->n - 1].end : 0);
+}
+
 static void op_end(op_t *op)
 {
+    publish_bounds();
     op->t->locked = 0;
     _mpk_unlock(&G->lock, &op->saved);
     _mpk_leave_with(op->t, op->gen, _mpk_pkru_derive(op->t, op->t->depth, mpk_rdpkru()));
@@ -328,9 +340,19 @@ long _mpk_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
     op_t op;
     if (r)
         return r;
-    /* Without MAP_FIXED the kernel never replaces a mapping: nothing we track can change. */
-    if (!(flags & MAP_FIXED) && prot != PROT_EXEC)
-        return (long)mpk_sys_mmap(addr, len, prot, flags, fd, off);
+    /* Without MAP_FIXED the kernel never replaces a mapping: nothing we track changes, unless
+     * the map still holds memory that left without our munmap (glibc's free of a large block)
+     * and the kernel hands that address out again: then those entries are stale. */
+    if (!(flags & MAP_FIXED) && prot != PROT_EXEC) {
+        r = (long)mpk_sys_mmap(addr, len, prot, flags, fd, off);
+        if (mpk_sys_failed(r) || (uintptr_t)r + len <= atomic_load(&map_lo) ||
+            (uintptr_t)r >= atomic_load(&map_hi) || op_begin(&op))
+            return r;
+        if (mpk_ranges_any(&G->ranges, (uintptr_t)r, (uintptr_t)r + page_round(len)))
+            _mpk_memory_forget((uintptr_t)r, (uintptr_t)r + page_round(len));
+        op_end(&op);
+        return r;
+    }
     if (op_begin(&op))
         return (long)mpk_sys_mmap(addr, len, prot, flags, fd, off);
     if (prot == PROT_EXEC)

@@ -149,6 +149,7 @@ typedef struct mpk_state {
     _Atomic uint64_t n_revocations, n_retag_revocations;
     unsigned ncpus;
     void *heap_free_chunks, *heap_free_heaps; /* recycled mpk_malloc records (core/heap.c) */
+    void *verify_scratch;         /* core/verify.c's working space */
     struct mpk_wx_unit *wx_units; /* converted W^X regions, sorted (core/wx.c) */
     size_t wx_n, wx_cap;
     _Atomic uint32_t wx_seq;      /* odd while wx_units changes: lock-free readers retry */
