@@ -9,6 +9,10 @@
   audit_check.py threads PRELOAD PROGRAM
       it_audit_threads: records from four threads at once, one write each (every line valid
       JSON, none lost), and one from inside a signal handler, each naming its function.
+  audit_check.py events PRELOAD PROGRAM
+      it_audit_events: more keys than the hardware has, the reserved signal and a write into
+      libmpk's state (in a child, which dies by SIGSEGV), each recorded naming K, S or T;
+      in enforce mode the reserved signal and the tampering are still written, the rest not.
   audit_check.py scan PRELOAD PROGRAM PLUGIN
       it_audit_scan: WRPKRU bytes found in the program at start-up and in a library loaded with
       dlopen; libmpk's and glibc's own sites labelled benign; a library found through the
@@ -287,6 +291,43 @@ def threads(preload, program):
     return 1 if failures else 0
 
 
+def events(preload, program):
+    d = tempfile.mkdtemp(prefix="audit-events-")
+    workdirs.append(d)
+    plain = run([program])
+    if plain.returncode == 77:
+        print("SKIP: no PKU")
+        return 77
+    for mode in ("audit", "enforce"):
+        log = os.path.join(d, f"{mode}.json")
+        res = run([program], preload, f"mode={mode}:log_format=json:log={log}")
+        check(res.returncode == 0 and res.stdout == plain.stdout, f"{mode}: same output, status 0 ({res.returncode})")
+        m = re.search(r"sigaction\((\d+)\) = (-?\d+)", res.stderr)
+        check(m is not None and m.group(2) == "-1", f"{mode}: sigaction on the reserved signal is refused")
+        c = re.search(r"child (\d+) ended by signal (\d+)", res.stderr)
+        check(c is not None and int(c.group(2)) == signal.SIGSEGV, f"{mode}: the tampering child dies by SIGSEGV")
+        recs = json_records(log)
+        kinds = [r["event"] for r in recs if not r["event"].endswith("_found")]
+        first = lambda r: ((r.get("backtrace") or [{}])[0]).get("function")
+        ex = [r for r in recs if r["event"] == "keys_exceeded"]
+        rs = [r for r in recs if r["event"] == "reserved_signal"]
+        tp = [r for r in recs if r["event"] == "tamper"]
+        if mode == "audit":
+            check(len(ex) == 1 and ex[0].get("live_keys", 0) >= 14 and first(ex[0]) == "K",
+                  f"audit: keys_exceeded with the live keys, naming K ({ex[:1]})")
+            check(len(rs) == 1 and m and rs[0].get("signal") == int(m.group(1)) and first(rs[0]) == "S",
+                  "audit: reserved_signal with the signal number, naming S")
+            check(len(tp) == 1 and c and tp[0]["pid"] == int(c.group(1)) and (tp[0].get("pc") or {}).get("function") == "T"
+                  and first(tp[0]) == "T", "audit: tamper from the child, its pc and backtrace in T")
+        else:
+            check(not ex, "enforce: no keys_exceeded record")
+            check(len(rs) == 1 and "backtrace" not in rs[0], "enforce: the reserved signal is written (no backtrace)")
+            check(len(tp) == 1 and (tp[0].get("pc") or {}).get("function") == "T",
+                  "enforce: the tampering is written, its pc named T")
+            check(set(kinds) <= {"reserved_signal", "tamper", "error"}, f"enforce: nothing else ({kinds})")
+    return 1 if failures else 0
+
+
 def symbol_range(path, fn):
     out = subprocess.run(["nm", "-S", "--defined-only", path], capture_output=True, text=True).stdout
     for line in out.splitlines():
@@ -302,6 +343,8 @@ if __name__ == "__main__":
         status = abc(*sys.argv[2:5])
     elif what == "threads" and len(sys.argv) == 4:
         status = threads(*sys.argv[2:4])
+    elif what == "events" and len(sys.argv) == 4:
+        status = events(*sys.argv[2:4])
     elif what == "scan" and len(sys.argv) == 5:
         status = scan(*sys.argv[2:5])
     else:
