@@ -4,6 +4,9 @@
  * numbers are never reused. Without the preload the first two checks fail: the test knows. */
 #include "it.h"
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
 int main(void)
 {
     char *page;
@@ -76,6 +79,17 @@ int main(void)
             for (int i = 0; i < n; i++)
                 IT_CHECK(pkey_free(batch[i]) == 0, "pkey_free(%d)", batch[i]);
         }
+    }
+    /* glibc's syscall() gets the same treatment as the functions. */
+    {
+        long sk = syscall(SYS_pkey_alloc, 0, 0);
+        IT_CHECK(sk > 0 && syscall(SYS_pkey_free, sk) == 0, "syscall(SYS_pkey_alloc/free)");
+        errno = 0;
+        IT_CHECK(syscall(SYS_pkey_free, sk) == -1 && errno == EINVAL,
+                 "syscall(SYS_pkey_free) of a dead key accepted");
+        errno = 0;
+        IT_CHECK(syscall(SYS_pkey_mprotect, it_page(1), 4096, PROT_READ, sk) == -1 && errno == EINVAL,
+                 "syscall(SYS_pkey_mprotect) with a dead key accepted");
     }
     return it_done("key_safety");
 }
