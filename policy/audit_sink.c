@@ -15,12 +15,14 @@ void mpk_audit_sink_setup(const struct mpk_config *c)
     mpk_audit_fixed.evict = c->evict;
 }
 
-/* enforce reports only what is never the program's ordinary business. */
+/* enforce reports only what is never the program's ordinary business, and what W^X (which the
+ * user turned on) did: regions converted or left to mprotect, cross-thread writes let in. */
 static bool wanted(mpk_event_kind_t kind)
 {
     if (mpk_audit_fixed.mode == MPK_MODE_AUDIT)
         return true;
-    return kind == MPK_EV_TAMPER || kind == MPK_EV_RESERVED_SIGNAL || kind == MPK_EV_ERROR;
+    return kind == MPK_EV_TAMPER || kind == MPK_EV_RESERVED_SIGNAL || kind == MPK_EV_ERROR ||
+           kind == MPK_EV_WX;
 }
 
 static const char *free_outcome(void)
@@ -112,6 +114,21 @@ static void reserved_signal(mpk_arecord_t *r, const mpk_event_t *ev, char *msg, 
                 ev->key);
 }
 
+/* W^X decisions: a region converted or left to mprotect (and why), a cross-thread write let in,
+ * an RWX request audited or refused. `what` is core's sentence; the op and range say where. */
+static void wx(mpk_arecord_t *r, const mpk_event_t *ev, char *msg, size_t n)
+{
+    r->event = "wx";
+    if (ev->addr) {
+        r->has_addr = true;
+        r->addr = (uintptr_t)ev->addr;
+    }
+    mpk_arecord_str(r, "op", ev->op);
+    mpk_arecord_num(r, "bytes", (long long)ev->len);
+    _mpk_format(msg, n, "%s of %zu bytes at %p: %s", ev->op ? ev->op : "a call", ev->len, ev->addr,
+                ev->what ? ev->what : "W^X");
+}
+
 static void internal_error(mpk_arecord_t *r, const mpk_event_t *ev, char *msg, size_t n)
 {
     r->event = "error";
@@ -149,6 +166,9 @@ void mpk_audit_event(const mpk_event_t *ev)
         break;
     case MPK_EV_RESERVED_SIGNAL:
         reserved_signal(&r, ev, msg, sizeof msg);
+        break;
+    case MPK_EV_WX:
+        wx(&r, ev, msg, sizeof msg);
         break;
     default:
         internal_error(&r, ev, msg, sizeof msg);

@@ -13,6 +13,10 @@
       it_audit_events: more keys than the hardware has, the reserved signal and a write into
       libmpk's state (in a child, which dies by SIGSEGV), each recorded naming K, S or T;
       in enforce mode the reserved signal and the tampering are still written, the rest not.
+  audit_check.py wx PRELOAD PROGRAM CONFIG
+      it_wx_cases cross under [wx] cross_thread = allow: each conversion and the other thread's
+      write during a window are recorded as `wx` events, in audit mode and in enforce mode
+      (the user asked for W^X and is told what it did); the program passes in both.
   audit_check.py scan PRELOAD PROGRAM PLUGIN
       it_audit_scan: WRPKRU bytes found in the program at start-up and in a library loaded with
       dlopen; libmpk's and glibc's own sites labelled benign; a library found through the
@@ -43,9 +47,11 @@ def check(ok, what):
     return ok
 
 
-def run(argv, preload=None, options=None, cwd=None):
+def run(argv, preload=None, options=None, cwd=None, config=None):
     env = dict(os.environ)
     env.pop("LIBMPK_CONFIG", None)
+    if config:
+        env["LIBMPK_CONFIG"] = config
     env.pop("LIBMPK_OPTIONS", None)
     env.pop("LD_PRELOAD", None)
     if preload:
@@ -328,6 +334,26 @@ def events(preload, program):
     return 1 if failures else 0
 
 
+def wx(preload, program, config):
+    d = tempfile.mkdtemp(prefix="audit-wx-")
+    workdirs.append(d)
+    for mode in ("audit", "enforce"):
+        log = os.path.join(d, f"{mode}.json")
+        res = run([program, "cross"], preload, f"mode={mode}:log_format=json:log={log}", config=config)
+        if res.returncode == 77:
+            print("SKIP: no PKU")
+            return 77
+        check(res.returncode == 0, f"{mode}: it_wx_cases cross passes ({res.returncode}: {res.stdout[-300:]})")
+        recs = [r for r in json_records(log) if r["event"] == "wx"]
+        conv = [r for r in recs if "converted" in r.get("message", "")]
+        cross = [r for r in recs if "cross-thread write" in r.get("message", "")]
+        check(len(conv) >= 1 and all(r.get("op") == "mprotect" and r.get("address") and r.get("bytes", 0) >= 4096
+                                     for r in conv), f"{mode}: the conversion is recorded with op, address, bytes ({conv[:1]})")
+        check(len(cross) == 1 and cross[0].get("address") is not None and cross[0]["tid"] != cross[0]["pid"],
+              f"{mode}: the other thread's write is recorded once, from that thread ({cross})")
+    return 1 if failures else 0
+
+
 def symbol_range(path, fn):
     out = subprocess.run(["nm", "-S", "--defined-only", path], capture_output=True, text=True).stdout
     for line in out.splitlines():
@@ -345,6 +371,8 @@ if __name__ == "__main__":
         status = threads(*sys.argv[2:4])
     elif what == "events" and len(sys.argv) == 4:
         status = events(*sys.argv[2:4])
+    elif what == "wx" and len(sys.argv) == 5:
+        status = wx(*sys.argv[2:5])
     elif what == "scan" and len(sys.argv) == 5:
         status = scan(*sys.argv[2:5])
     else:
