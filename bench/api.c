@@ -74,9 +74,21 @@ typedef int (*change_fn)(int prot);
 static int by_mpk(int prot) { return mpk_mprotect(key, prot); }
 static int by_mprotect(int prot) { return (int)raw_mprotect(group, group_pages * 4096, prot); }
 
-static void measure(change_fn fn, int reps, double *revoke, double *grant)
+static bench_stat_t spread(double *t, int n)
+{
+    bench_stat_t s;
+    qsort(t, (size_t)n, sizeof *t, bench_cmp);
+    s.median = t[n / 2];
+    s.min = t[0];
+    s.max = t[n - 1];
+    return s;
+}
+
+static void measure(change_fn fn, int reps, bench_stat_t *revoke, bench_stat_t *grant)
 {
     double r[64], g[64];
+    if (reps > 64)
+        reps = 64;
     for (int i = 0; i < reps && i < 64; i++) {
         double t0 = bench_now_ns();
         fn(PROT_READ);
@@ -86,10 +98,23 @@ static void measure(change_fn fn, int reps, double *revoke, double *grant)
         g[i] = bench_now_ns() - t0;
         usleep(200); /* let busy threads touch the group again (and pick up the grant) */
     }
-    qsort(r, (size_t)reps, sizeof *r, bench_cmp);
-    qsort(g, (size_t)reps, sizeof *g, bench_cmp);
-    *revoke = r[reps / 2];
-    *grant = g[reps / 2];
+    *revoke = spread(r, reps);
+    *grant = spread(g, reps);
+}
+
+/* RESULT lines of one point of the sweep: mprotect's figure and mpk_mprotect's against it. */
+static void sweep_results(int threads, const char *state, size_t pages, const char *op, bench_stat_t mp,
+                          bench_stat_t mpk)
+{
+    char base[64], id[64], label[96], extra[96];
+    snprintf(base, sizeof base, "api.mprotect.t%d.%s.p%zu.%s", threads, state, pages, op);
+    snprintf(id, sizeof id, "api.mpk.t%d.%s.p%zu.%s", threads, state, pages, op);
+    snprintf(label, sizeof label, "mprotect %s, %d %s threads, %zu pages", op, threads, state, pages);
+    snprintf(extra, sizeof extra, "threads=%d state=%s pages=%zu op=%s how=mprotect", threads, state, pages, op);
+    bench_result(base, label, "ns", mp, base, mp.median, extra);
+    snprintf(label, sizeof label, "mpk_mprotect %s, %d %s threads, %zu pages", op, threads, state, pages);
+    snprintf(extra, sizeof extra, "threads=%d state=%s pages=%zu op=%s how=mpk", threads, state, pages, op);
+    bench_result(id, label, "ns", mpk, base, mp.median, extra);
 }
 
 int main(void)
@@ -98,6 +123,8 @@ int main(void)
     static const size_t pages[] = {1, 16, 256, 1024};
     unsigned a, b, c, d;
     int quick = getenv("BENCH_QUICK") != NULL, reps = quick ? 9 : 31;
+    if (getenv("BENCH_BATCHES"))
+        reps = bench_batches() < 64 ? bench_batches() : 64;
     void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
     bench_stat_t be, gl;
     __cpuid_count(7, 0, a, b, c, d);
@@ -113,7 +140,7 @@ int main(void)
         return 1;
     }
     {
-        bench_case_t cs[] = {{.fn = glibc_pair, .iters = 100000}, {.fn = begin_end, .iters = 100000}};
+        bench_case_t cs[] = {{.fn = glibc_pair, .iters = bench_iters(100000)}, {.fn = begin_end, .iters = bench_iters(100000)}};
         bench_interleaved(cs, 2, bench_batches());
         gl = cs[0].stat;
         be = cs[1].stat;
@@ -122,6 +149,8 @@ int main(void)
     bench_row("glibc pkey_set pair (baseline)", gl, gl, "glibc");
     bench_row("mpk_begin + access + mpk_end", be, gl, "glibc");
     printf("| begin/end / glibc pair: %.2fx (target <= 2x)\n", be.median / gl.median);
+    bench_result("api.glibc", "glibc pkey_set pair", "ns", gl, "api.glibc", gl.median, NULL);
+    bench_result("api.begin_end", "mpk_begin + access + mpk_end", "ns", be, "api.glibc", gl.median, NULL);
     mpk_munmap(key);
 
     printf("\n### mpk_mprotect vs mprotect of the same group (median ns per call, %d reps)\n", reps);
@@ -130,7 +159,7 @@ int main(void)
         for (int state = 0; state < 2; state++)
             for (unsigned pi = 0; pi < sizeof pages / sizeof *pages; pi++) {
                 pthread_t th[16];
-                double mr, mg, kr, kg;
+                bench_stat_t mr, mg, kr, kg;
                 if (quick && (threads[ti] == 16 || pages[pi] == 16))
                     continue;
                 group_pages = pages[pi];
@@ -148,8 +177,10 @@ int main(void)
                     pthread_join(th[i], NULL);
                 mpk_munmap(key);
                 printf("| %2d | %s | %4zu | %9.0f | %9.0f | %5.2fx | %9.0f | %9.0f | %5.2fx |\n",
-                       threads[ti], state ? "idle" : "busy", group_pages, mr, kr, kr / mr, mg, kg,
-                       kg / mg);
+                       threads[ti], state ? "idle" : "busy", group_pages, mr.median, kr.median,
+                       kr.median / mr.median, mg.median, kg.median, kg.median / mg.median);
+                sweep_results(threads[ti], state ? "idle" : "busy", group_pages, "revoke", mr, kr);
+                sweep_results(threads[ti], state ? "idle" : "busy", group_pages, "grant", mg, kg);
             }
     return 0;
 }

@@ -92,7 +92,67 @@ static inline void bench_header(const char *title)
            "min - max ns");
 }
 
-/* Quick mode (environment BENCH_QUICK=1): fewer batches. */
-static inline int bench_batches(void) { return getenv("BENCH_QUICK") ? 9 : 31; }
+/* ---- knobs bench/run sets through the environment ---------------------------------------
+ * BENCH_QUICK=1: fewer batches. BENCH_BATCHES=N: exactly N batches (more where runs are cheap
+ * and the machine is noisy). BENCH_DIVISOR=D: divide iteration counts by D, because in the TCG
+ * guest a key switch costs microseconds and the native counts would take minutes. */
+static inline int bench_batches(void)
+{
+    const char *n = getenv("BENCH_BATCHES");
+    if (n && atoi(n) > 0)
+        return atoi(n) < 256 ? atoi(n) : 256;
+    return getenv("BENCH_QUICK") ? 9 : 31;
+}
+
+static inline long bench_iters(long n)
+{
+    const char *d = getenv("BENCH_DIVISOR");
+    long div = d ? atol(d) : 1;
+    return div > 1 ? (n / div > 0 ? n / div : 1) : n;
+}
+
+/* Iterations of fn that take about target_ns (at least 1): for cases whose cost per operation
+ * differs by orders of magnitude between variants and between a PKU CPU and the TCG guest. */
+static inline long bench_calibrate(void (*fn)(void *, long), void *arg, double target_ns)
+{
+    long n = 1;
+    for (;;) {
+        double t0 = bench_now_ns(), dt;
+        fn(arg, n);
+        dt = bench_now_ns() - t0;
+        if (dt >= target_ns / 8 || n >= (1L << 30))
+            return dt > 0 && target_ns / dt * (double)n >= 1 ? (long)(target_ns / dt * (double)n) : 1;
+        n *= 4;
+    }
+}
+
+/* Target time of one batch in ms, BENCH_BATCH_MS (default 40; 15 in quick mode). */
+static inline double bench_batch_ns(void)
+{
+    const char *m = getenv("BENCH_BATCH_MS");
+    if (m && atof(m) > 0)
+        return atof(m) * 1e6;
+    return getenv("BENCH_QUICK") ? 15e6 : 40e6;
+}
+
+/* ---- the machine-readable line bench/run collects -----------------------------------------
+ * RESULT name=ID label="text" unit=U median=M min=A max=B baseline=ID ratio=R [extra]
+ * ratio is median / the baseline's median, both from this run. extra is more key=value fields
+ * (the parameters of a point of a sweep: threads=4 pages=256 ...), or NULL. Values with spaces
+ * are quoted. */
+static inline void bench_result(const char *name, const char *label, const char *unit, bench_stat_t s,
+                                const char *base_name, double base_median, const char *extra)
+{
+    printf("RESULT name=%s label=\"%s\" unit=%s median=%.6g min=%.6g max=%.6g baseline=%s ratio=%.6g%s%s\n",
+           name, label, unit, s.median, s.min, s.max, base_name, s.median / base_median,
+           extra ? " " : "", extra ? extra : "");
+}
+
+/* Times in ns per operation as rates in operations per second (the slowest batch is the min). */
+static inline bench_stat_t bench_rate(bench_stat_t ns)
+{
+    bench_stat_t r = {.median = 1e9 / ns.median, .min = 1e9 / ns.max, .max = 1e9 / ns.min};
+    return r;
+}
 
 #endif

@@ -47,8 +47,8 @@ int main(void)
     glibc_munmap = dlsym(libc, "munmap");
     glibc_mprotect = dlsym(libc, "mprotect");
     {
-        bench_case_t c[] = {{.fn = glibc_map, .arg = NULL, .iters = 2000}, {.fn = ours_map, .arg = NULL, .iters = 2000},
-                            {.fn = glibc_protect, .arg = page, .iters = 5000}, {.fn = ours_protect, .arg = page, .iters = 5000}};
+        bench_case_t c[] = {{.fn = glibc_map, .arg = NULL, .iters = bench_iters(2000)}, {.fn = ours_map, .arg = NULL, .iters = bench_iters(2000)},
+                            {.fn = glibc_protect, .arg = page, .iters = bench_iters(5000)}, {.fn = ours_protect, .arg = page, .iters = bench_iters(5000)}};
         bench_interleaved(c, 4, batches);
         gm = c[0].stat;
         om = c[1].stat;
@@ -62,9 +62,13 @@ int main(void)
     bench_row("interposed mprotect", op, gp, "glibc");
     printf("| mmap+munmap: %.3fx, mprotect: %.3fx (target <= 1.25x)\n", om.median / gm.median,
            op.median / gp.median);
+    bench_result("mmap.glibc_map", "glibc mmap+munmap 64 KiB", "ns", gm, "mmap.glibc_map", gm.median, NULL);
+    bench_result("mmap.map", "interposed mmap+munmap 64 KiB, no key in play", "ns", om, "mmap.glibc_map", gm.median, NULL);
+    bench_result("mmap.glibc_protect", "glibc mprotect one page", "ns", gp, "mmap.glibc_protect", gp.median, NULL);
+    bench_result("mmap.protect", "interposed mprotect one page, no key in play", "ns", op, "mmap.glibc_protect", gp.median, NULL);
     if (pkey_alloc(0, 0) > 0) { /* keys in play: the slow path, for the record */
-        bench_case_t c[] = {{.fn = glibc_map, .arg = NULL, .iters = 2000}, {.fn = ours_map, .arg = NULL, .iters = 2000},
-                            {.fn = glibc_protect, .arg = page, .iters = 5000}, {.fn = ours_protect, .arg = page, .iters = 5000}};
+        bench_case_t c[] = {{.fn = glibc_map, .arg = NULL, .iters = bench_iters(2000)}, {.fn = ours_map, .arg = NULL, .iters = bench_iters(2000)},
+                            {.fn = glibc_protect, .arg = page, .iters = bench_iters(5000)}, {.fn = ours_protect, .arg = page, .iters = bench_iters(5000)}};
         bench_interleaved(c, 4, batches);
         gm = c[0].stat;
         om = c[1].stat;
@@ -75,6 +79,8 @@ int main(void)
         bench_row("interposed mmap+munmap 64 KiB", om, gm, "glibc");
         bench_row("glibc mprotect (baseline)", gp, gp, "glibc");
         bench_row("interposed mprotect (untracked page)", op, gp, "glibc");
+        bench_result("mmap.keyed_map", "interposed mmap+munmap 64 KiB, a key in play", "ns", om, "mmap.glibc_map", gm.median, NULL);
+        bench_result("mmap.keyed_protect", "interposed mprotect, a key in play (untracked page)", "ns", op, "mmap.glibc_protect", gp.median, NULL);
     }
     return 0;
 }

@@ -87,8 +87,9 @@ int main(void)
     }
     pkey_set(key, PKEY_DISABLE_ACCESS);
     {
-        bench_case_t c[] = {{.fn = glibc_pair, .arg = NULL, .iters = 100000}, {.fn = libmpk_pair, .arg = NULL, .iters = 100000},
-                            {.fn = wrpkru_pair, .arg = NULL, .iters = 100000}, {.fn = mprotect_pair, .arg = mp, .iters = 1000}};
+        long n = bench_iters(100000), np = bench_iters(1000);
+        bench_case_t c[] = {{.fn = glibc_pair, .arg = NULL, .iters = n}, {.fn = libmpk_pair, .arg = NULL, .iters = n},
+                            {.fn = wrpkru_pair, .arg = NULL, .iters = n}, {.fn = mprotect_pair, .arg = mp, .iters = np}};
         bench_interleaved(c, 4, batches);
         g = c[0].stat;
         l = c[1].stat;
@@ -102,5 +103,11 @@ int main(void)
     bench_row("mprotect pair, one page", m, g, "glibc");
     printf("| mprotect pair / libmpk pair: %.1fx (target >= 40x); libmpk / glibc: %.2fx (target <= 2x)\n",
            m.median / l.median, l.median / g.median);
+    bench_result("switch.glibc", "glibc pkey_set pair", "ns", g, "switch.glibc", g.median, NULL);
+    bench_result("switch.libmpk", "libmpk pkey_set pair", "ns", l, "switch.glibc", g.median, NULL);
+    bench_result("switch.wrpkru", "bare WRPKRU pair", "ns", w, "switch.glibc", g.median, NULL);
+    bench_result("switch.mprotect", "mprotect pair, one page", "ns", m, "switch.glibc", g.median, NULL);
+    /* The same mprotect figure against libmpk's pair: how many times cheaper the switch is. */
+    bench_result("switch.mprotect_vs_libmpk", "mprotect pair / libmpk pair", "ns", m, "switch.libmpk", l.median, NULL);
     return 0;
 }

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# bench/memcached.sh PRELOAD [ROUNDS] [EXECUTE] [CONCURRENCY]: unmodified memcached, plain and
+# under LD_PRELOAD=PRELOAD, each round starting a fresh server for each case (order alternating)
+# and driving it with memcslap over loopback; prints the usual table and RESULT lines (GET
+# throughput and the SET load phase, median/min/max over rounds, preloaded/plain).
+set -euo pipefail
+preload=${1:?usage: memcached.sh PRELOAD [ROUNDS] [EXECUTE] [CONCURRENCY]}
+rounds=${2:-5} execute=${3:-20000} conc=${4:-4}
+for p in memcached memcslap; do
+  command -v $p >/dev/null || { echo "memcached: SKIP: $p is not installed (bench/run --setup)"; exit 77; }
+done
+user=()
+[ "$(id -u)" -ne 0 ] || user=(-u root) # memcached refuses to run as root without it
+dir=$(mktemp -d)
+server=
+trap '[ -z "$server" ] || kill "$server" 2>/dev/null; rm -rf "$dir"' EXIT
+
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 20000))
+    (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return; }
+  done
+}
+
+# start_server CASE PORT: memcached in the background, returns once it accepts connections.
+start_server() {
+  local env=() i
+  [ "$1" = plain ] || env=(LD_PRELOAD="$preload")
+  env "${env[@]}" memcached -p "$2" -U 0 -t 2 -m 64 "${user[@]}" &
+  server=$!
+  for i in $(seq 200); do
+    (exec 3<>/dev/tcp/127.0.0.1/"$2") 2>/dev/null && return
+    sleep 0.05
+  done
+  echo "memcached: the server did not start"; exit 1
+}
+
+stop_server() { kill "$server"; wait "$server" 2>/dev/null || true; server=; }
+
+# One round of one case: "get_rate set_rate" in requests/s, from memcslap's own timings.
+one_run() {
+  local port out n=${2:-$execute}
+  port=$(free_port)
+  start_server "$1" "$port"
+  if [ "$1" = preload ] && ! grep -q libmpk "/proc/$server/maps"; then
+    echo "memcached: the preload is not in the server"; exit 1
+  fi
+  out=$(memcslap --servers=127.0.0.1:"$port" --concurrency="$conc" --execute-number="$n" --test=get 2>&1)
+  stop_server
+  awk '/Time to set/ && !/threads/ {set = $4 / $(NF-1)} /Time to get/ {get = $4 / $(NF-1)}
+       END {if (!get || !set) exit 1; printf "%.0f %.0f\n", get, set}' <<<"$out" ||
+    { echo "memcached: could not read memcslap's output:"; echo "$out"; exit 1; }
+}
+
+# Warm-up, discarded: the binaries and libraries into the page cache, loopback set up.
+one_run plain 500 >/dev/null
+one_run preload 500 >/dev/null
+for r in $(seq "$rounds"); do
+  order=(plain preload)
+  [ $((r % 2)) -eq 1 ] || order=(preload plain)
+  for c in "${order[@]}"; do
+    one_run "$c" >>"$dir/$c"
+  done
+done
+# Each round's preloaded/plain ratios (the two ran back to back): less hurt by load drift.
+paste -d' ' "$dir/plain" "$dir/preload" | awk '{printf "%.4f %.4f\n", $3 / $1, $4 / $2}' >"$dir/paired"
+
+# stats FILE COLUMN: "median min max"
+stats() { cut -d' ' -f"$2" "$1" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)], v[1], v[NR]}'; }
+
+echo
+echo "### memcached $(memcached -V | cut -d' ' -f2), -t 2, memcslap --concurrency=$conc --execute-number=$execute over loopback, $rounds rounds"
+echo "| what | plain req/s (min-max) | preloaded req/s (min-max) | ratio |"
+for col in 1 2; do
+  what=$([ $col = 1 ] && echo get || echo set)
+  read -r pm pl ph <<<"$(stats "$dir/plain" $col)"
+  read -r lm ll lh <<<"$(stats "$dir/preload" $col)"
+  ratio=$(awk -v a="$lm" -v b="$pm" 'BEGIN {printf "%.4f", a / b}')
+  echo "| $what | $pm ($pl-$ph) | $lm ($ll-$lh) | ${ratio}x |"
+  extra="how=plain op=$what rounds=$rounds"
+  echo "RESULT name=memcached.$what.plain label=\"memcached $what, plain\" unit=req/s median=$pm min=$pl max=$ph baseline=memcached.$what.plain ratio=1 $extra"
+  echo "RESULT name=memcached.$what.preload label=\"memcached $what, under the preload\" unit=req/s median=$lm min=$ll max=$lh baseline=memcached.$what.plain ratio=$ratio ${extra/plain/preload}"
+done
+read -r gm gl gh <<<"$(stats "$dir/paired" 1)"
+read -r sm sl sh <<<"$(stats "$dir/paired" 2)"
+echo "| per-round ratio, median (min-max) | get ${gm}x ($gl-$gh) | set ${sm}x ($sl-$sh) | |"
+echo "INFO name=memcached text=\"GET: memcslap's timed phase ($conc client threads); SET: its load phase before it (one thread). Medians of $rounds rounds, each with a fresh server per case, cases alternating. Per-round preloaded/plain ratios: GET median ${gm}x (${gl}-${gh}), SET median ${sm}x (${sl}-${sh}).\""

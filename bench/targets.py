@@ -1,0 +1,64 @@
+# bench/targets.py: the issue's targets, each tied to a RESULT name, and how a figure is judged
+# against one. Kept apart from report.py so the list reads as a list.
+#
+# kinds: ratio<= / ratio>= (the same-run ratio to the baseline), speedup>= (baseline / figure,
+# for times), median<= (an absolute difference, e.g. ms added at start-up). "bound" says what
+# limits the figure when the target is out of reach by construction, shown with a miss.
+
+SSL_BOUND = ("a signature costs tens of microseconds (ECDSA) to a millisecond (RSA) of its own; "
+             "an mprotect pair adds a few microseconds, so even free protection cannot make the "
+             "whole request 8.1x faster than the mprotect variant")
+LUAJIT_BOUND = ("the flips are a small part of LuaJIT's wall time (interpreting and compiling are "
+                "the rest), so removing their cost entirely cannot make the run 8.1x faster")
+
+TARGETS = [
+    {"name": "switch.libmpk", "kind": "ratio<=", "value": 2, "text": "rights switch <= 2x glibc pkey_set (pair)"},
+    {"name": "switch.mprotect_vs_libmpk", "kind": "ratio>=", "value": 40,
+     "text": "rights switch >= 40x cheaper than an mprotect pair"},
+    {"name": "api.begin_end", "kind": "ratio<=", "value": 2, "text": "mpk_begin + mpk_end <= 2x glibc pkey_set pair"},
+    {"name": "mmap.map", "kind": "ratio<=", "value": 1.25, "text": "interposed mmap+munmap, no key, <= 1.25x raw"},
+    {"name": "mmap.protect", "kind": "ratio<=", "value": 1.25, "text": "interposed mprotect, no key, <= 1.25x raw"},
+    {"name": "startup.preload_delta", "kind": "median<=", "value": 1.0, "text": "start-up of /bin/true: + <= 1 ms"},
+    {"name": "memcached.get.preload", "kind": "ratio>=", "value": 0.99,
+     "text": "unmodified memcached keeps >= 99% of its GET throughput"},
+    {"name": "memcached.set.preload", "kind": "ratio>=", "value": 0.99,
+     "text": "unmodified memcached keeps >= 99% of its SET throughput"},
+]
+for t in (1, 2, 4):
+    TARGETS += [
+        {"name": "kv.libmpk.t%d" % t, "kind": "ratio>=", "value": 0.99,
+         "text": "key-value store, %d thread%s: libmpk keeps >= 99%% of unprotected" % (t, "s" if t > 1 else "")},
+        {"name": "kv.libmpk_vs_mprotect.t%d" % t, "kind": "ratio>=", "value": 8.1,
+         "text": "key-value store, %d thread%s: libmpk >= 8.1x mprotect" % (t, "s" if t > 1 else "")},
+    ]
+for alg, title in (("ecp256", "ECDSA P-256"), ("rsa2048", "RSA-2048")):
+    TARGETS += [
+        {"name": "ssl.%s.libmpk" % alg, "kind": "ratio>=", "value": 0.99,
+         "text": "OpenSSL %s: libmpk keeps >= 99%% of unprotected" % title},
+        {"name": "ssl.%s.libmpk_vs_mprotect" % alg, "kind": "ratio>=", "value": 8.1, "bound": SSL_BOUND,
+         "text": "OpenSSL %s: libmpk >= 8.1x mprotect" % title},
+    ]
+for t in (1, 2, 4):
+    TARGETS.append({"name": "wx.wx.t%d" % t, "kind": "speedup>=", "value": 8.1,
+                    "text": "synthetic JIT, %d thread%s: W^X flips >= 8.1x faster than mprotect" % (t, "s" if t > 1 else "")})
+TARGETS += [
+    {"name": "luajit.wx", "kind": "speedup>=", "value": 8.1, "bound": LUAJIT_BOUND,
+     "text": "LuaJIT under [wx]: >= 8.1x faster than its own mprotect flips (wall time)"},
+    {"name": "luajit.wx", "kind": "ratio<=", "value": 1 / 0.99,
+     "text": "LuaJIT under [wx]: wall time within 1% of plain LuaJIT"},
+]
+
+
+def judge(t, r):
+    """(figure text, whether the target is met, what bounds the figure or None)."""
+    v = t["value"]
+    if t["kind"] == "ratio<=":
+        figure, ok = "%.3fx" % r.ratio, r.ratio <= v
+    elif t["kind"] == "ratio>=":
+        figure, ok = "%.3fx" % r.ratio, r.ratio >= v
+    elif t["kind"] == "speedup>=":
+        s = 1 / r.ratio if r.ratio else float("inf")
+        figure, ok = "%.2fx faster" % s, s >= v
+    else:
+        figure, ok = "%+.3f %s" % (r.median, r.unit), r.median <= v
+    return figure, ok, None if ok else t.get("bound")
