@@ -74,16 +74,6 @@ typedef int (*change_fn)(int prot);
 static int by_mpk(int prot) { return mpk_mprotect(key, prot); }
 static int by_mprotect(int prot) { return (int)raw_mprotect(group, group_pages * 4096, prot); }
 
-static bench_stat_t spread(double *t, int n)
-{
-    bench_stat_t s;
-    qsort(t, (size_t)n, sizeof *t, bench_cmp);
-    s.median = t[n / 2];
-    s.min = t[0];
-    s.max = t[n - 1];
-    return s;
-}
-
 static void measure(change_fn fn, int reps, bench_stat_t *revoke, bench_stat_t *grant)
 {
     double r[64], g[64];
@@ -98,8 +88,8 @@ static void measure(change_fn fn, int reps, bench_stat_t *revoke, bench_stat_t *
         g[i] = bench_now_ns() - t0;
         usleep(200); /* let busy threads touch the group again (and pick up the grant) */
     }
-    *revoke = spread(r, reps);
-    *grant = spread(g, reps);
+    *revoke = bench_stat_of(r, reps);
+    *grant = bench_stat_of(g, reps);
 }
 
 /* RESULT lines of one point of the sweep: mprotect's figure and mpk_mprotect's against it. */

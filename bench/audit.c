@@ -122,16 +122,6 @@ static double ask(kid_t *k, char cmd, long n)
     return ns < 0 ? -1 : ns / (double)n;
 }
 
-static bench_stat_t stat_of(double *t, int n)
-{
-    bench_stat_t s;
-    qsort(t, (size_t)n, sizeof *t, bench_cmp);
-    s.median = t[n / 2];
-    s.min = t[0];
-    s.max = t[n - 1];
-    return s;
-}
-
 /* Interleaved batches of one case in the three children; false when a child cannot run it. */
 static bool measure(kid_t *kids, char cmd, long iters, int batches, bench_stat_t *out)
 {
@@ -143,7 +133,7 @@ static bool measure(kid_t *kids, char cmd, long iters, int batches, bench_stat_t
         for (int m = 0; m < MODES; m++)
             t[m][b] = ask(&kids[m], cmd, iters);
     for (int m = 0; m < MODES; m++)
-        out[m] = stat_of(t[m], batches);
+        out[m] = bench_stat_of(t[m], batches);
     return true;
 }
 
@@ -161,15 +151,21 @@ static void measure_startup(const char *self, const char *preload, int runs, ben
             t[m][r] = bench_now_ns() - t0;
         }
     for (int m = 0; m < MODES; m++)
-        out[m] = stat_of(t[m], runs);
+        out[m] = bench_stat_of(t[m], runs);
 }
 
-static void rows(const char *what, const bench_stat_t *s)
+/* The table rows and RESULT lines audit.ID.MODE of one case, each mode against mode off. */
+static void rows(const char *id, const char *what, const bench_stat_t *s)
 {
-    char name[80];
+    char name[80], rid[64], base[64], extra[32];
+    snprintf(base, sizeof base, "audit.%s.off", id);
     for (int m = 0; m < MODES; m++) {
         snprintf(name, sizeof name, "%s, mode %s%s", what, mode_names[m], m == 0 ? " (baseline)" : "");
         bench_row(name, s[m], s[0], "off");
+        snprintf(name, sizeof name, "%s, mode %s", what, mode_names[m]);
+        snprintf(rid, sizeof rid, "audit.%s.%s", id, mode_names[m]);
+        snprintf(extra, sizeof extra, "mode=%s", mode_names[m]);
+        bench_result(rid, name, "ns", s[m], base, s[0].median, extra);
     }
     printf("| %s: audit / off %.3fx, audit / enforce %.3fx, enforce / off %.3fx\n", what,
            s[2].median / s[0].median, s[2].median / s[1].median, s[1].median / s[0].median);
@@ -200,18 +196,18 @@ int main(int argc, char **argv)
             return 1;
         }
     bench_header("audit mode against mode off and enforce, one child per mode, batches interleaved");
-    if (measure(kids, 's', 20000, batches, s))
-        rows("pkey_set pair on a resident key", s);
+    if (measure(kids, 's', bench_iters(20000), batches, s))
+        rows("switch", "pkey_set pair on a resident key", s);
     else
         printf("| pkey_set pair: skipped (no PKU here)\n");
-    if (measure(kids, 'm', 2000, batches, s))
-        rows("mmap+munmap 64 KiB", s);
+    if (measure(kids, 'm', bench_iters(2000), batches, s))
+        rows("map", "mmap+munmap 64 KiB", s);
     for (int m = 0; m < MODES; m++) {
         fclose(kids[m].to);
         waitpid(kids[m].pid, NULL, 0);
         fclose(kids[m].from);
     }
     measure_startup(self, preload, batches, s);
-    rows("start-up (spawn, exit, wait)", s);
+    rows("startup", "start-up (spawn, exit, wait)", s);
     return 0;
 }

@@ -15,6 +15,8 @@
 
 typedef struct bench_stat {
     double median, min, max; /* nanoseconds per operation */
+    double q1, q3;           /* quartiles: the noise the report judges a ratio against */
+    int n;                   /* samples (batches or runs) behind these figures */
 } bench_stat_t;
 
 static inline double bench_now_ns(void)
@@ -30,11 +32,25 @@ static int bench_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Run fn(arg, iters) `batches` times; per-operation time of each batch; median/min/max. */
+/* Median, extremes and quartiles of n samples (sorted in place). Every benchmark's figures go
+ * through here, so they all mean the same thing. */
+static inline bench_stat_t bench_stat_of(double *t, int n)
+{
+    bench_stat_t s;
+    qsort(t, (size_t)n, sizeof *t, bench_cmp);
+    s.median = t[n / 2];
+    s.min = t[0];
+    s.max = t[n - 1];
+    s.q1 = t[n / 4];
+    s.q3 = t[(3 * n) / 4 < n ? (3 * n) / 4 : n - 1];
+    s.n = n;
+    return s;
+}
+
+/* Run fn(arg, iters) `batches` times; per-operation time of each batch. */
 static inline bench_stat_t bench_measure(void (*fn)(void *, long), void *arg, long iters, int batches)
 {
     double t[256];
-    bench_stat_t s;
     if (batches > 256)
         batches = 256;
     fn(arg, iters / 10 + 1); /* warm-up */
@@ -43,11 +59,7 @@ static inline bench_stat_t bench_measure(void (*fn)(void *, long), void *arg, lo
         fn(arg, iters);
         t[b] = (bench_now_ns() - t0) / (double)iters;
     }
-    qsort(t, (size_t)batches, sizeof *t, bench_cmp);
-    s.median = t[batches / 2];
-    s.min = t[0];
-    s.max = t[batches - 1];
-    return s;
+    return bench_stat_of(t, batches);
 }
 
 /* Measure several cases with their batches interleaved (a b c a b c ...), so that a change in
@@ -72,12 +84,8 @@ static inline void bench_interleaved(bench_case_t *c, int n, int batches)
             c[i].fn(c[i].arg, c[i].iters);
             t[i][b] = (bench_now_ns() - t0) / (double)c[i].iters;
         }
-    for (int i = 0; i < n && i < 16; i++) {
-        qsort(t[i], (size_t)batches, sizeof(double), bench_cmp);
-        c[i].stat.median = t[i][batches / 2];
-        c[i].stat.min = t[i][0];
-        c[i].stat.max = t[i][batches - 1];
-    }
+    for (int i = 0; i < n && i < 16; i++)
+        c[i].stat = bench_stat_of(t[i], batches);
 }
 
 static inline void bench_row(const char *name, bench_stat_t s, bench_stat_t base, const char *base_name)
@@ -136,22 +144,32 @@ static inline double bench_batch_ns(void)
 }
 
 /* ---- the machine-readable line bench/run collects -----------------------------------------
- * RESULT name=ID label="text" unit=U median=M min=A max=B baseline=ID ratio=R [extra]
+ * RESULT name=ID label="text" unit=U median=M min=A max=B q1=Q q3=Q n=N baseline=ID ratio=R [extra]
  * ratio is median / the baseline's median, both from this run. extra is more key=value fields
  * (the parameters of a point of a sweep: threads=4 pages=256 ...), or NULL. Values with spaces
  * are quoted. */
 static inline void bench_result(const char *name, const char *label, const char *unit, bench_stat_t s,
                                 const char *base_name, double base_median, const char *extra)
 {
-    printf("RESULT name=%s label=\"%s\" unit=%s median=%.6g min=%.6g max=%.6g baseline=%s ratio=%.6g%s%s\n",
-           name, label, unit, s.median, s.min, s.max, base_name, s.median / base_median,
+    printf("RESULT name=%s label=\"%s\" unit=%s median=%.6g min=%.6g max=%.6g q1=%.6g q3=%.6g n=%d "
+           "baseline=%s ratio=%.6g%s%s\n",
+           name, label, unit, s.median, s.min, s.max, s.q1, s.q3, s.n, base_name, s.median / base_median,
            extra ? " " : "", extra ? extra : "");
 }
 
 /* Times in ns per operation as rates in operations per second (the slowest batch is the min). */
 static inline bench_stat_t bench_rate(bench_stat_t ns)
 {
-    bench_stat_t r = {.median = 1e9 / ns.median, .min = 1e9 / ns.max, .max = 1e9 / ns.min};
+    bench_stat_t r = {.median = 1e9 / ns.median, .min = 1e9 / ns.max, .max = 1e9 / ns.min,
+                      .q1 = 1e9 / ns.q3, .q3 = 1e9 / ns.q1, .n = ns.n};
+    return r;
+}
+
+/* A rate scaled by k (per thread to all threads). */
+static inline bench_stat_t bench_scale(bench_stat_t s, double k)
+{
+    bench_stat_t r = {.median = s.median * k, .min = s.min * k, .max = s.max * k, .q1 = s.q1 * k, .q3 = s.q3 * k,
+                      .n = s.n};
     return r;
 }
 

@@ -79,13 +79,13 @@ static double run_once(char **argv, char **envp)
     return t0;
 }
 
-static bench_stat_t stat_of(double *v, int n)
+/* The statistics of v, left in its order (the paired differences need the rounds' order). */
+static bench_stat_t stat_of(const double *v, int n)
 {
     double *t = malloc((size_t)n * sizeof *t);
     bench_stat_t s;
     memcpy(t, v, (size_t)n * sizeof *t);
-    qsort(t, (size_t)n, sizeof *t, bench_cmp);
-    s = (bench_stat_t){.median = t[n / 2], .min = t[0], .max = t[n - 1]};
+    s = bench_stat_of(t, n);
     free(t);
     return s;
 }
@@ -137,7 +137,7 @@ int main(int argc, char **argv)
     printf("| case | median ms | min - max ms | ratio | median paired difference ms |\n");
     for (int c = 0; c < ncases; c++) {
         bench_stat_t s = stat_of(cases[c].ms, runs), d = {0};
-        char name[96], base_name[96], extra[128];
+        char name[96], base_name[96], extra[128], text[160];
         if (c) { /* paired with the baseline's run of the same round */
             for (int r = 0; r < runs; r++)
                 cases[c].ms[r] -= cases[0].ms[r];
@@ -148,11 +148,13 @@ int main(int argc, char **argv)
         snprintf(name, sizeof name, "%s.%s", id, cases[c].name);
         snprintf(base_name, sizeof base_name, "%s.%s", id, cases[0].name);
         snprintf(extra, sizeof extra, "how=%s runs=%d", cases[c].name, runs);
-        bench_result(name, label, "ms", s, base_name, base.median, extra);
+        snprintf(text, sizeof text, "%s, %s", label, cases[c].name);
+        bench_result(name, text, "ms", s, base_name, base.median, extra);
         if (c) {
             /* The added time itself: its ratio is to the baseline's median, a fraction. */
             snprintf(name, sizeof name, "%s.%s_delta", id, cases[c].name);
-            bench_result(name, label, "ms", d, base_name, base.median, extra);
+            snprintf(text, sizeof text, "%s, %s: time added (paired per round)", label, cases[c].name);
+            bench_result(name, text, "ms", d, base_name, base.median, extra);
         }
     }
     return 0;

@@ -66,23 +66,26 @@ done
 # Each round's preloaded/plain ratios (the two ran back to back): less hurt by load drift.
 paste -d' ' "$dir/plain" "$dir/preload" | awk '{printf "%.4f %.4f\n", $3 / $1, $4 / $2}' >"$dir/paired"
 
-# stats FILE COLUMN: "median min max"
-stats() { cut -d' ' -f"$2" "$1" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)], v[1], v[NR]}'; }
+# stats FILE COLUMN: "median min max q1 q3" (the same order statistics as bench.h's)
+stats() {
+  cut -d' ' -f"$2" "$1" | sort -g |
+    awk '{v[NR - 1] = $1} END {n = NR; print v[int(n / 2)], v[0], v[n - 1], v[int(n / 4)], v[int(3 * n / 4)]}'
+}
 
 echo
 echo "### memcached $(memcached -V | cut -d' ' -f2), -t 2, memcslap --concurrency=$conc --execute-number=$execute over loopback, $rounds rounds"
 echo "| what | plain req/s (min-max) | preloaded req/s (min-max) | ratio |"
 for col in 1 2; do
   what=$([ $col = 1 ] && echo get || echo set)
-  read -r pm pl ph <<<"$(stats "$dir/plain" $col)"
-  read -r lm ll lh <<<"$(stats "$dir/preload" $col)"
+  read -r pm pl ph pq1 pq3 <<<"$(stats "$dir/plain" $col)"
+  read -r lm ll lh lq1 lq3 <<<"$(stats "$dir/preload" $col)"
   ratio=$(awk -v a="$lm" -v b="$pm" 'BEGIN {printf "%.4f", a / b}')
   echo "| $what | $pm ($pl-$ph) | $lm ($ll-$lh) | ${ratio}x |"
   extra="how=plain op=$what rounds=$rounds"
-  echo "RESULT name=memcached.$what.plain label=\"memcached $what, plain\" unit=req/s median=$pm min=$pl max=$ph baseline=memcached.$what.plain ratio=1 $extra"
-  echo "RESULT name=memcached.$what.preload label=\"memcached $what, under the preload\" unit=req/s median=$lm min=$ll max=$lh baseline=memcached.$what.plain ratio=$ratio ${extra/plain/preload}"
+  echo "RESULT name=memcached.$what.plain label=\"memcached $what, plain\" unit=req/s median=$pm min=$pl max=$ph q1=$pq1 q3=$pq3 n=$rounds baseline=memcached.$what.plain ratio=1 $extra"
+  echo "RESULT name=memcached.$what.preload label=\"memcached $what, under the preload\" unit=req/s median=$lm min=$ll max=$lh q1=$lq1 q3=$lq3 n=$rounds baseline=memcached.$what.plain ratio=$ratio ${extra/plain/preload}"
 done
-read -r gm gl gh <<<"$(stats "$dir/paired" 1)"
-read -r sm sl sh <<<"$(stats "$dir/paired" 2)"
+read -r gm gl gh _ <<<"$(stats "$dir/paired" 1)"
+read -r sm sl sh _ <<<"$(stats "$dir/paired" 2)"
 echo "| per-round ratio, median (min-max) | get ${gm}x ($gl-$gh) | set ${sm}x ($sl-$sh) | |"
 echo "INFO name=memcached text=\"GET: memcslap's timed phase ($conc client threads); SET: its load phase before it (one thread). Medians of $rounds rounds, each with a fresh server per case, cases alternating. Per-round preloaded/plain ratios: GET median ${gm}x (${gl}-${gh}), SET median ${sm}x (${sl}-${sh}).\""

@@ -59,7 +59,8 @@ static void *thread_run(void *arg)
 static bench_stat_t run_threads(int threads, long iters, int batches)
 {
     double t[64];
-    bench_stat_t s;
+    if (batches > 64)
+        batches = 64;
     for (int b = 0; b < batches && b < 64; b++) {
         pthread_t th[8];
         job_t jobs[8];
@@ -77,11 +78,7 @@ static bench_stat_t run_threads(int threads, long iters, int batches)
         pthread_barrier_destroy(&go);
         t[b] = sum / threads;
     }
-    qsort(t, (size_t)batches, sizeof *t, bench_cmp);
-    s.median = t[batches / 2];
-    s.min = t[0];
-    s.max = t[batches - 1];
-    return s;
+    return bench_stat_of(t, batches);
 }
 
 static void two_pkey_mprotects(void *arg, long n)

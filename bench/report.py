@@ -7,11 +7,13 @@ usage: report.py --out FILE.md --mode quick|full --elapsed SECONDS [--readme REA
 Each LOG holds the output of bench/suite: a WHERE line (native or guest), BEGIN/END lines per
 benchmark, and the benchmarks' RESULT and INFO lines (format in bench/bench.h)."""
 import argparse
+import math
 import os
 import platform
 import re
 import shlex
 import socket
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -40,6 +42,22 @@ class Result:
         self.median, self.min, self.max = (float(fields[k]) for k in ("median", "min", "max"))
         self.baseline, self.ratio = fields.get("baseline", ""), float(fields.get("ratio", "nan"))
         self.label = fields.get("label", self.name)
+        self.q1, self.q3 = (float(fields[k]) if k in fields else float("nan") for k in ("q1", "q3"))
+
+    def noise(self):
+        """Half the interquartile range over the median: how far a typical batch strays from the
+        median in this run. nan when the benchmark gave no quartiles."""
+        if self.median == 0 or self.q1 != self.q1:
+            return float("nan")
+        return (self.q3 - self.q1) / 2 / abs(self.median)
+
+    def median_error(self):
+        """Standard error of the median, relative: 1.2533 sigma / sqrt(n), sigma estimated from
+        the interquartile range (IQR / 1.349). nan without quartiles or a sample count."""
+        n = int(self.f.get("n", 0))
+        if n < 2 or self.median == 0 or self.q1 != self.q1:
+            return float("nan")
+        return 1.2533 * (self.q3 - self.q1) / 1.349 / math.sqrt(n) / abs(self.median)
 
 
 def parse_logs(paths):
@@ -86,6 +104,18 @@ def machine():
             "kernel": platform.release(), "pku": pku}
 
 
+def commit():
+    """The source measured: BENCH_COMMIT when bench/run was given one (a build from an exported
+    tree), else this checkout's commit, marked dirty when it has changes."""
+    if os.environ.get("BENCH_COMMIT"):
+        return os.environ["BENCH_COMMIT"]
+    try:
+        return subprocess.run(["git", "-C", os.path.dirname(os.path.abspath(__file__)), "describe", "--always",
+                               "--dirty"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
 def fmt(v):
     if v != v:
         return "-"
@@ -101,46 +131,57 @@ def fmt(v):
 
 def results_table(results):
     by_key = {(r.name, r.where): r for r in results}
-    rows = ["| benchmark | case | where | median | min - max | unit | ratio to baseline | baseline (same run) |",
-            "| --- | --- | --- | ---: | ---: | --- | ---: | --- |"]
+    rows = ["| benchmark | case | where | median | min - max | noise (+-) | unit | ratio to baseline | "
+            "baseline (same run) |",
+            "| --- | --- | --- | ---: | ---: | ---: | --- | ---: | --- |"]
     for r in results:
         base = by_key.get((r.baseline, r.where))
         base_text = "itself" if r.baseline == r.name else (base.label if base else r.baseline)
         extra = " ".join("%s=%s" % (k, v) for k, v in r.f.items()
-                         if k not in ("name", "label", "unit", "median", "min", "max", "baseline", "ratio", "how"))
+                         if k not in ("name", "label", "unit", "median", "min", "max", "q1", "q3", "baseline",
+                                      "ratio", "how"))
         case = r.label + (" (%s)" % extra if extra and r.section not in ("api", "miss") else "")
-        rows.append("| %s | %s | %s | %s | %s - %s | %s | %.3fx | %s |" % (
+        noise = r.noise()
+        rows.append("| %s | %s | %s | %s | %s - %s | %s | %s | %.3fx | %s |" % (
             r.section, case, WHERE_TEXT.get(r.where, r.where), fmt(r.median), fmt(r.min), fmt(r.max),
-            r.unit, r.ratio, base_text))
+            "-" if noise != noise else "%.0f%%" % (100 * noise), r.unit, r.ratio, base_text))
     return "\n".join(rows)
 
 
-def noise_note(r, base):
-    """For a miss: how far the baseline itself spread in this run, so a miss inside the noise
-    is not read as a real difference."""
-    if not base or base is r or base.median == 0:
-        return ""
-    spread = max(base.max - base.median, base.median - base.min) / base.median
-    return " (the baseline's own runs spread up to %.0f%% from its median in this run)" % (100 * spread)
+def ratio_error(r, base):
+    """Relative uncertainty (two standard errors) of a same-run ratio of medians: the two
+    medians' errors added in quadrature (ignoring that interleaving correlates them, which only
+    overstates it). A ratio closer than this to its target does not resolve the target."""
+    errs = [x.median_error() for x in (r, base) if x is not None and (x is r or x.name != r.name)]
+    if not errs or any(e != e for e in errs):
+        return float("nan")
+    return 2 * math.sqrt(sum(e * e for e in errs))
 
 
 def targets_table(results):
     by_key = {(r.name, r.where): r for r in results}
-    rows = ["| target | figure (median, same-run ratio) | where | verdict |", "| --- | --- | --- | --- |"]
+    rows = ["| target | figure (median, same-run ratio) | +- (2 s.e.) | where | verdict |",
+            "| --- | --- | ---: | --- | --- |"]
     for t in TARGETS:
         for where in ("native", "guest"):
             r = by_key.get((t["name"], where))
             if not r:
                 continue
-            figure, ok, bound = judge(t, r)
+            figure, ok, bound, margin = judge(t, r)
+            noise = 2 * r.median_error() * abs(r.median) if t["kind"] == "median<=" else \
+                ratio_error(r, by_key.get((r.baseline, where)))
+            close = noise == noise and margin < noise
             if where == "guest":
                 verdict = "not judged: guest figure, not hardware (on TCG it %s the target)" % (
                     "is within" if ok else "misses")
             else:
-                verdict = "**met**" if ok else "**missed**" + noise_note(r, by_key.get((r.baseline, where)))
-            if bound:
-                verdict += "; bound: " + bound
-            rows.append("| %s | %s | %s | %s |" % (t["text"], figure, WHERE_TEXT[where], verdict))
+                verdict = ("**met**" if ok else "**missed**") + (
+                    ", but within the uncertainty: not resolved" if close else "")
+            if bound and not ok:
+                verdict += "; why: " + bound
+            noise_text = "-" if noise != noise else (
+                "%.3f %s" % (noise, r.unit) if t["kind"] == "median<=" else "%.0f%%" % (100 * noise))
+            rows.append("| %s | %s | %s | %s | %s |" % (t["text"], figure, noise_text, WHERE_TEXT[where], verdict))
     return "\n".join(rows)
 
 
@@ -156,9 +197,10 @@ CHARTS = [
      "how op", lambda r: r.name.startswith("api.") and r.f.get("pages") == "1" and r.f.get("state") == "busy",
      True, True, "other threads", "ns per call"),
     ("wx", "JIT flips: flip pairs per second per thread vs threads", "threads", "rate", "how",
-     lambda r: r.name.startswith("wx."), False, True, "threads flipping", "flip pairs/s per thread"),
+     lambda r: r.name.startswith("wx.") and "_vs_" not in r.name, False, True, "threads flipping",
+     "flip pairs/s per thread (none: no flips)"),
     ("kvstore", "Key-value store: requests/s vs threads", "threads", "value", "how",
-     lambda r: r.name.startswith("kv.") and "vs" not in r.name, False, True, "threads", "requests/s"),
+     lambda r: r.name.startswith("kv.") and "_vs_" not in r.name, False, True, "threads", "requests/s"),
 ]
 
 
@@ -191,6 +233,7 @@ def header(m, args, sections, loads):
         "in tests/vm/pku-vm, a QEMU TCG guest with emulated PKU (this CPU has none)"
     lines = ["- machine: `%s`, %s, %d CPUs, Linux %s" % (m["host"], m["cpu"], m["cpus"], m["kernel"]),
              "- PKU: %s; benchmarks that need keys ran %s" % ("native" if m["pku"] else "none in the CPU", keys_where),
+             "- source measured: commit `%s`" % commit(),
              "- mode: %s; bench/run took %s s in all" % (args.mode, args.elapsed),
              "- host load (1-minute load average, %d CPUs) seen at the start of each native benchmark and "
              "around the guest run: %s" % (m["cpus"], "%.2f to %.2f" % (min(loads), max(loads)) if loads else
@@ -223,11 +266,24 @@ def write_readme(path, results_rel, m, md_targets, args):
         print("report.py: %s has no %s ... %s markers; left alone" % (path, begin, end), file=sys.stderr)
         return
     where = "natively" if m["pku"] else "in the TCG guest (figures marked guest are not hardware figures)"
+    caveat = [] if m["pku"] else [
+        "",
+        "**This machine has no PKU, so the targets that need protection keys could not be verified "
+        "here.** Their figures come from tests/vm/pku-vm, where QEMU emulates PKU in software: a WRPKRU "
+        "costs microseconds instead of nanoseconds and system calls, faults and signals are slowed "
+        "by other factors, so those rows are labelled guest (TCG) and are not judged. Only the rows "
+        "marked native are hardware figures. Run `bench/run` on a CPU with PKU to judge the rest."]
     body = "\n".join([
         begin,
-        "Latest run: [`%s`](%s), %s mode, on `%s` (%s, %d CPUs, Linux %s, PKU %s; key benchmarks %s)." % (
+        "Latest run: [`%s`](%s), %s mode, on `%s` (%s, %d CPUs, Linux %s, PKU %s; key benchmarks %s), "
+        "commit `%s`." % (
             os.path.basename(results_rel), results_rel, args.mode, m["host"], m["cpu"], m["cpus"], m["kernel"],
-            "native" if m["pku"] else "absent", where),
+            "native" if m["pku"] else "absent", where, commit())] + caveat + [
+        "",
+        "Each figure is the median of repeated batches against its baseline measured in the same run; "
+        "+- is two standard errors of that ratio (from the batches' interquartile ranges), and a target "
+        "closer than that is marked not resolved. The results file has every figure with its min - max "
+        "and noise, the charts and the notes.",
         "",
         md_targets,
         end])
@@ -252,7 +308,9 @@ def main():
              header(m, args, sections, loads), "", GUEST_CAVEAT + ("" if m["pku"] else " " + GUEST_ACTION), "",
              "Every ratio is a median against the median of its baseline measured in the same run "
              "(batches of the cases interleaved); min - max is the spread over the repeated batches "
-             "or runs. No single absolute time is a result.", "",
+             "or runs, noise is half their interquartile range over the median, and +- in the targets "
+             "is two standard errors of the ratio of medians (a target closer than that is not "
+             "resolved by this run). No single absolute time is a result.", "",
              "## Targets", "", md_targets, "", "## Charts", ""]
     parts += ["![%s (%s)](%s)" % (t, WHERE_TEXT[w], p) for t, w, p in made] or ["(no sweep ran)"]
     parts += ["", "## Notes", "", notes(infos), "", "## Every figure", "", results_table(results), ""]

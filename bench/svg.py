@@ -29,7 +29,7 @@ def _label(v):
         return "0"
     if abs(v) >= 1e6:
         return "%gM" % (v / 1e6)
-    if abs(v) >= 1e5 or (abs(v) >= 1e3 and v != int(v)):
+    if abs(v) >= 1e4 or (abs(v) >= 1e3 and v != int(v)):
         return "%gk" % (v / 1e3)
     return "%d" % v if v == int(v) else "%g" % v
 
