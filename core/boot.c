@@ -158,8 +158,9 @@ int _mpk_boot(const mpk_settings_t *s)
         }
         result = boot_once(s);
         atomic_store(&phase, 2);
-        /* W^X works on programs that never allocate a key: the manager starts right away. */
-        if (result == 0 && (s->wx_enable || s->wx_rwx != MPK_RWX_ALLOW))
+        /* W^X and [region] rules work on programs that never allocate a key: the manager
+         * starts right away. */
+        if (result == 0 && (s->wx_enable || s->wx_rwx != MPK_RWX_ALLOW || s->nregions))
             _mpk_activate();
         return result;
     }

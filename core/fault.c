@@ -9,6 +9,7 @@
 #include "core/report.h"
 #include "core/signals.h"
 #include "core/thread.h"
+#include "core/region.h"
 #include "core/wx.h"
 
 #include <link.h>
@@ -103,7 +104,8 @@ static int resolve(mpk_thread_t *t, siginfo_t *si, ucontext_t *uc)
     /* The kernel's order: a key that forbids the access is reported (SEGV_PKUERR) even when
      * the page protection forbids it too; an evicted key's page faults as ACCERR, so say. */
     if (!allowed_by_rights(t->views[t->depth][slot], write, fetch) &&
-        !(write && _mpk_wx_let_in(t, slot, si->si_addr))) {
+        !(write && _mpk_wx_let_in(t, slot, si->si_addr)) &&
+        !(_mpk_region_decide(t, slot) && allowed_by_rights(t->views[t->depth][slot], write, fetch))) {
         _mpk_unlock(&G->lock, &saved);
         if (G->vkeys[slot].wx) { /* to the program a W^X region is RX: a write is ACCERR */
             si->si_code = SEGV_ACCERR;

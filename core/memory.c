@@ -8,6 +8,7 @@
 #include "core/report.h"
 #include "core/thread.h"
 #include "core/vkey.h"
+#include "core/region.h"
 #include "core/wx.h"
 
 #include <errno.h>
@@ -226,6 +227,11 @@ int _mpk_pkey_mprotect(void *addr, size_t len, int prot, int key)
     return r;
 }
 
+int _mpk_memory_protect_locked(mpk_thread_t *t, uintptr_t a, uintptr_t b, int prot, uint32_t slot)
+{
+    return protect_with_key(t, a, b, prot, slot, atomic_load(&G->vkeys[slot].word));
+}
+
 /* Lock held: fresh anonymous memory in slot's group (the heap's chunks). 0 or -errno. */
 int _mpk_memory_map_locked(mpk_thread_t *t, uint32_t slot, size_t len, void **out)
 {
@@ -334,6 +340,21 @@ int _mpk_mprotect(void *addr, size_t len, int prot)
 
 /* ---- mmap, munmap, mremap ------------------------------------------------------------------- */
 
+/* Lock held: a new mapping that a [region] rule names goes under the rule's key, or away. */
+static long apply_region(op_t *op, long r, size_t len, int prot, int flags, int fd)
+{
+    unsigned rule = G->cfg.region_match((uintptr_t)r, len, prot, flags, fd);
+    int e;
+    if (!rule)
+        return r;
+    e = _mpk_region_tag_locked(op->t, rule, (uintptr_t)r, (uintptr_t)r + page_round(len), prot);
+    if (!e)
+        return r;
+    mpk_sys_munmap((void *)r, len);
+    _mpk_memory_forget((uintptr_t)r, (uintptr_t)r + page_round(len));
+    return e;
+}
+
 long _mpk_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
     long r = _mpk_wx_rwx("mmap", addr, len, prot);
@@ -343,7 +364,7 @@ long _mpk_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
     /* Without MAP_FIXED the kernel never replaces a mapping: nothing we track changes, unless
      * the map still holds memory that left without our munmap (glibc's free of a large block)
      * and the kernel hands that address out again: then those entries are stale. */
-    if (!(flags & MAP_FIXED) && prot != PROT_EXEC) {
+    if (!(flags & MAP_FIXED) && prot != PROT_EXEC && !G->cfg.nregions) {
         r = (long)mpk_sys_mmap(addr, len, prot, flags, fd, off);
         if (mpk_sys_failed(r) || (uintptr_t)r + len <= atomic_load(&map_lo) ||
             (uintptr_t)r >= atomic_load(&map_hi) || op_begin(&op))
@@ -358,8 +379,10 @@ long _mpk_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
     if (prot == PROT_EXEC)
         G->exec_only_maybe = 1;
     r = (long)mpk_sys_mmap(addr, len, prot, flags, fd, off);
-    if (!mpk_sys_failed(r) && (flags & MAP_FIXED))
+    if (!mpk_sys_failed(r) && mpk_ranges_any(&G->ranges, (uintptr_t)r, (uintptr_t)r + page_round(len)))
         _mpk_memory_forget((uintptr_t)r, (uintptr_t)r + page_round(len));
+    if (!mpk_sys_failed(r) && G->cfg.nregions)
+        r = apply_region(&op, r, len, prot, flags, fd);
     op_end(&op);
     return r;
 }

@@ -22,7 +22,7 @@ typedef struct mpk_sealed {
     sigset_t lock_blocked;   /* signals blocked while the manager lock is held */
     unsigned exit_key;       /* pthread key whose destructor tells us a thread ended */
     int exit_key_ok;
-    void *real[4];           /* the preload's next definitions (pthread_create, ...) */
+    void *real[5];           /* the preload's next definitions (pthread_create, ...) */
     int wx_enable, wx_rwx;   /* copies of the W^X settings for paths that run before the
                                 metadata key is open (the arena may not be readable yet) */
 } mpk_sealed_t;

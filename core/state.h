@@ -32,7 +32,15 @@ typedef struct mpk_settings {
     /* Whether [start, end) may be converted (private, and matching [wx] file); NULL: any
      * private mapping. Sets *why to a reason when not. Called with the lock held. */
     bool (*wx_eligible)(uintptr_t start, uintptr_t end, const char **why);
+    /* [region NAME] rules (core/region.c). region_match: the rule a new mapping falls under,
+     * 1..MPK_MAX_REGIONS, or 0. region_rights: what the calling thread may do under rule r now
+     * (MPK_AD, MPK_WD or 0), from its name. Both called with the lock held, from any context. */
+    unsigned nregions;
+    unsigned (*region_match)(uintptr_t start, size_t len, int prot, int flags, int fd);
+    unsigned (*region_rights)(unsigned rule);
 } mpk_settings_t;
+
+#define MPK_MAX_REGIONS 64
 
 enum { MPK_RWX_ALLOW, MPK_RWX_AUDIT, MPK_RWX_DENY };
 
@@ -56,6 +64,7 @@ typedef struct mpk_vkey {
     uint8_t wx;              /* the key of a W^X region (core/wx.c), not the program's */
     _Atomic pid_t wx_opener; /* the thread whose write window is open, 0 if none */
     _Atomic uint32_t wx_crossed; /* another thread was let in during the window */
+    uint8_t region;          /* 1..64: the key of a [region] rule (core/region.c), not the program's */
 } mpk_vkey_t;
 
 static inline uint32_t vk_number(uint64_t w) { return (uint32_t)w; }
@@ -154,6 +163,9 @@ typedef struct mpk_state {
     size_t wx_n, wx_cap;
     _Atomic uint32_t wx_seq;      /* odd while wx_units changes: lock-free readers retry */
     _Atomic uint64_t n_wx_flips, n_wx_conversions;
+    uint32_t region_slot[MPK_MAX_REGIONS + 1];   /* rule r's key while it has pages, else 0 */
+    uint32_t region_number[MPK_MAX_REGIONS + 1]; /* ... and its number, to tell a reused slot */
+    _Atomic uint64_t n_region_maps, n_region_grants;
 } mpk_state_t;
 
 #define G (_mpk_sealed.state)

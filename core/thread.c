@@ -3,6 +3,8 @@
  * derivation of a thread's PKRU from its view. */
 #include "core/thread.h"
 
+#include "core/region.h"
+
 #include <pthread.h>
 #include <string.h>
 
@@ -149,6 +151,7 @@ mpk_thread_t *_mpk_thread_reserve_child(mpk_thread_t *parent)
     for (uint32_t s = 1, hwm = atomic_load(&G->slot_hwm); s < hwm; s++)
         if (G->vkeys[s].wx)
             v[s] = MPK_WD;
+    _mpk_region_child(v); /* a [region] rule's rights follow the child's own name */
     atomic_store(&t->open_mask, atomic_load(&parent->open_mask));
     atomic_store(&t->state, T_LIVE);
     return t;

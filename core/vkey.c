@@ -56,6 +56,7 @@ void _mpk_vkey_retire(uint32_t slot)
     k->gen++;
     k->pinned = 0;
     k->wx = 0;
+    k->region = 0;
     k->bytes = 0;
     /* Identity slots wait for their turn in the stack like any other once used. */
     if (_mpk_vkey_number(slot) != 0)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 void _mpk_preload_wx_settings(mpk_settings_t *s);
+void _mpk_preload_region_settings(mpk_settings_t *s);
 
 static int down; /* the manager will not run (mode off, no PKU): every call passes through */
 
@@ -23,6 +24,7 @@ bool _mpk_preload_up(void)
         return false;
     }
     _mpk_preload_wx_settings(&s);
+    _mpk_preload_region_settings(&s);
     r = _mpk_boot(&s);
     if (r != 0) {
         down = 1;

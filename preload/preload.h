@@ -41,6 +41,8 @@ typedef int (*mpk_fork_fn)(void);
 mpk_fork_fn _mpk_real_fork(void);
 typedef void *(*mpk_dlopen_fn)(const char *, int);
 mpk_dlopen_fn _mpk_real_dlopen(void);
+typedef int (*mpk_setname_fn)(pthread_t, const char *);
+mpk_setname_fn _mpk_real_setname(void);
 void _mpk_resolve_all(void);
 
 #endif

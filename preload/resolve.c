@@ -11,6 +11,7 @@
 #define real_sigaction (*(mpk_sigaction_fn *)&_mpk_sealed.real[1])
 #define real_fork (*(mpk_fork_fn *)&_mpk_sealed.real[2])
 #define real_dlopen (*(mpk_dlopen_fn *)&_mpk_sealed.real[3])
+#define real_setname (*(mpk_setname_fn *)&_mpk_sealed.real[4])
 
 /* dlvsym first: pthread_create has two versions on x86-64 (GLIBC_2.2.5 and GLIBC_2.34); the
  * newest is the one a program linked today calls, and both are the same code in glibc 2.34+. */
@@ -30,6 +31,8 @@ void _mpk_resolve_all(void)
         real_fork = (mpk_fork_fn)next("fork", NULL);
     if (!real_dlopen) /* glibc 2.34 moved dlopen into libc, with a new version */
         real_dlopen = (mpk_dlopen_fn)next("dlopen", "GLIBC_2.34");
+    if (!real_setname)
+        real_setname = (mpk_setname_fn)next("pthread_setname_np", NULL);
 }
 
 void _mpk_before_seal(void) { _mpk_resolve_all(); }
@@ -60,4 +63,11 @@ mpk_dlopen_fn _mpk_real_dlopen(void)
     if (mpk_unlikely(!real_dlopen))
         _mpk_resolve_all();
     return real_dlopen;
+}
+
+mpk_setname_fn _mpk_real_setname(void)
+{
+    if (mpk_unlikely(!real_setname))
+        _mpk_resolve_all();
+    return real_setname;
 }
