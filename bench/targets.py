@@ -4,6 +4,8 @@
 # kinds: ratio<= / ratio>= (the same-run ratio to the baseline), speedup>= (baseline / figure,
 # for times), median<= (an absolute difference, e.g. ms added at start-up). "bound" says what
 # limits the figure when the target is out of reach by construction, shown with a miss.
+# "preload": the figure is the preload's cost on an unmodified program, which a CPU without PKU
+# measures only in part (the library then passes every call through and builds no state).
 
 SSL_BOUND = ("a signature costs tens of microseconds (ECDSA) to a millisecond (RSA) of its own; "
              "an mprotect pair adds a few microseconds, so even free protection cannot make the "
@@ -23,12 +25,15 @@ TARGETS = [
     {"name": "switch.mprotect_vs_libmpk", "kind": "ratio>=", "value": 40,
      "text": "rights switch >= 40x cheaper than an mprotect pair"},
     {"name": "api.begin_end", "kind": "ratio<=", "value": 2, "text": "mpk_begin + mpk_end <= 2x glibc pkey_set pair"},
-    {"name": "mmap.map", "kind": "ratio<=", "value": 1.25, "text": "interposed mmap+munmap, no key, <= 1.25x raw"},
-    {"name": "mmap.protect", "kind": "ratio<=", "value": 1.25, "text": "interposed mprotect, no key, <= 1.25x raw"},
-    {"name": "startup.preload_delta", "kind": "median<=", "value": 1.0, "text": "start-up of /bin/true: + <= 1 ms"},
-    {"name": "memcached.get.preload", "kind": "ratio>=", "value": 0.99,
+    {"name": "mmap.map", "kind": "ratio<=", "value": 1.25, "preload": True,
+     "text": "interposed mmap+munmap, no key, <= 1.25x raw"},
+    {"name": "mmap.protect", "kind": "ratio<=", "value": 1.25, "preload": True,
+     "text": "interposed mprotect, no key, <= 1.25x raw"},
+    {"name": "startup.preload_delta", "kind": "median<=", "value": 1.0, "preload": True,
+     "text": "start-up of /bin/true: + <= 1 ms"},
+    {"name": "memcached.get.preload", "kind": "ratio>=", "value": 0.99, "preload": True,
      "text": "unmodified memcached keeps >= 99% of its GET throughput"},
-    {"name": "memcached.set.preload", "kind": "ratio>=", "value": 0.99,
+    {"name": "memcached.set.preload", "kind": "ratio>=", "value": 0.99, "preload": True,
      "text": "unmodified memcached keeps >= 99% of its SET throughput"},
 ]
 for t in (1, 2, 4):
