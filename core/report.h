@@ -31,6 +31,7 @@ typedef struct mpk_event {
     const void *pc;    /* the interrupted instruction (violation, tamper), or NULL */
     const char *what;  /* one line for humans, or NULL */
     ucontext_t *uc;    /* interrupted context, for a backtrace from a fault; or NULL */
+    int asked;         /* a setting asked for this report (rwx = audit): written in every mode */
 } mpk_event_t;
 
 /* Installed by the policy layer at start-up. */

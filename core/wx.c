@@ -23,10 +23,17 @@
  * address space, touched as it fills). */
 #define MAX_UNITS 8192
 
+static void report_ev(const char *op, const void *addr, size_t len, const char *what, int asked)
+{
+    mpk_event_t ev = {.kind = MPK_EV_WX, .op = op, .key = -1, .addr = addr, .len = len, .what = what,
+                      .asked = asked};
+    _mpk_report(&ev);
+}
+
+/* The W^X decisions: written in audit mode. */
 static void report(const char *op, const void *addr, size_t len, const char *what)
 {
-    mpk_event_t ev = {.kind = MPK_EV_WX, .op = op, .key = -1, .addr = addr, .len = len, .what = what};
-    _mpk_report(&ev);
+    report_ev(op, addr, len, what, 0);
 }
 
 /* ---- the table ---------------------------------------------------------------------------- */
@@ -338,7 +345,7 @@ bool _mpk_wx_let_in(mpk_thread_t *t, uint32_t slot, const void *addr)
         return false;
     t->views[t->depth][slot] = 0;
     atomic_store(&k->wx_crossed, 1);
-    report("write", addr, 0, "cross-thread write into a W^X region during another thread's window (cross_thread = allow)");
+    report_ev("write", addr, 0, "cross-thread write into a W^X region during another thread's window (cross_thread = allow)", 1);
     return true;
 }
 
@@ -354,7 +361,7 @@ int _mpk_wx_rwx(const char *op, const void *addr, size_t len, int prot)
         report(op, addr, len, "writable and executable at once: refused (rwx = deny)");
         r = -EACCES;
     } else {
-        report(op, addr, len, "writable and executable at once (rwx = audit)");
+        report_ev(op, addr, len, "writable and executable at once (rwx = audit)", 1);
     }
     if (t)
         _mpk_leave(t, atomic_load(&t->sync_gen));

@@ -15,14 +15,14 @@ void mpk_audit_sink_setup(const struct mpk_config *c)
     mpk_audit_fixed.evict = c->evict;
 }
 
-/* enforce reports only what is never the program's ordinary business, and what W^X (which the
- * user turned on) did: regions converted or left to mprotect, cross-thread writes let in. */
-static bool wanted(mpk_event_kind_t kind)
+/* enforce reports only what is never the program's ordinary business, and what a setting asked
+ * to hear of (rwx = audit, cross_thread = allow). W^X's other decisions are ordinary: a JIT
+ * converts regions all the time, and its stderr stays its own; audit mode tells them. */
+static bool wanted(const mpk_event_t *ev)
 {
-    if (mpk_audit_fixed.mode == MPK_MODE_AUDIT)
+    if (mpk_audit_fixed.mode == MPK_MODE_AUDIT || ev->asked)
         return true;
-    return kind == MPK_EV_TAMPER || kind == MPK_EV_RESERVED_SIGNAL || kind == MPK_EV_ERROR ||
-           kind == MPK_EV_WX;
+    return ev->kind == MPK_EV_TAMPER || ev->kind == MPK_EV_RESERVED_SIGNAL || ev->kind == MPK_EV_ERROR;
 }
 
 static const char *free_outcome(void)
@@ -144,7 +144,7 @@ void mpk_audit_event(const mpk_event_t *ev)
 {
     mpk_arecord_t r;
     char msg[256];
-    if (!wanted(ev->kind))
+    if (!wanted(ev))
         return;
     memset(&r, 0, sizeof r);
     r.key = -1;
