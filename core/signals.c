@@ -141,10 +141,13 @@ static unsigned enter_depth(mpk_thread_t *t, ucontext_t *uc)
     v = _mpk_thread_view(t, d + 1);
     if (!v)
         return d; /* out of memory: share the level (degraded, never unsafe: all closed) */
-    memset(v, MPK_AD, atomic_load(&G->slot_hwm));
+    /* Claim the level before clearing it: a signal landing in between must nest above it, not
+     * take the same level and leave its rights in it for this handler. */
     d++;
     t->frame_uc[d] = (uintptr_t)uc;
     t->depth = d;
+    atomic_signal_fence(memory_order_seq_cst);
+    memset(v, MPK_AD, atomic_load(&G->slot_hwm));
     return d;
 }
 
