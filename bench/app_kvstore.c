@@ -7,6 +7,7 @@
 #include "guard.h"
 
 #include <pthread.h>
+#include <unistd.h>
 
 enum { MAX_GROUPS = 64, STRIPES = 1024 };
 
@@ -254,12 +255,22 @@ int main(int argc, char **argv)
     printf("| threads | variants |\n");
     for (unsigned t = 0; t < sizeof threads / sizeof *threads; t++) {
         run_t run[GUARD_KINDS];
+        /* More threads than CPUs measures the scheduler: a thread preempted while it holds an
+         * item lock stalls every other thread that needs it (lock-holder preemption). */
+        if (threads[t] > sysconf(_SC_NPROCESSORS_ONLN)) {
+            printf("| %d | left out: more threads than the %ld CPUs here |\n", threads[t],
+                   sysconf(_SC_NPROCESSORS_ONLN));
+            continue;
+        }
         bench_case_t c[GUARD_KINDS];
         for (int i = 0; i < n; i++) {
+            /* Sized on this thread alone: a batch of several threads also pays two barrier
+             * wake-ups, which must stay small against its requests. */
+            run_t one = {.store = &stores[kinds[i]], .threads = 1, .seed = 42};
             run[i] = (run_t){.store = &stores[kinds[i]], .threads = threads[t], .seed = 42};
             run_start(&run[i]);
-            c[i] = (bench_case_t){.fn = batch, .arg = &run[i]};
-            c[i].iters = bench_calibrate(batch, &run[i], bench_batch_ns());
+            c[i] = (bench_case_t){.fn = batch, .arg = &run[i], .wall = threads[t] > 1};
+            c[i].iters = bench_calibrate(batch, &one, bench_batch_ns());
         }
         bench_interleaved(c, n, batches);
         for (int i = 0; i < n; i++)

@@ -1,6 +1,10 @@
 /* bench/bench.h: timing for the microbenchmarks: batches timed with clock_gettime, medians and
  * spreads over repeated batches, and results printed as ratios to a baseline measured in the
- * same process. No single absolute time is ever the result. */
+ * same process. No single absolute time is ever the result.
+ *
+ * Clocks: a batch that runs in one thread is timed with that thread's CPU time, so the time the
+ * scheduler gives other jobs on a shared machine is not counted (kernel time in its system calls
+ * is); a batch that waits for other threads is timed with the wall clock. */
 #ifndef MPK_BENCH_H
 #define MPK_BENCH_H
 
@@ -26,6 +30,14 @@ static inline double bench_now_ns(void)
     return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
+/* CPU time of the calling thread, user and kernel. */
+static inline double bench_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
 static int bench_cmp(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -47,7 +59,7 @@ static inline bench_stat_t bench_stat_of(double *t, int n)
     return s;
 }
 
-/* Run fn(arg, iters) `batches` times; per-operation time of each batch. */
+/* Run fn(arg, iters) `batches` times in this thread; per-operation CPU time of each batch. */
 static inline bench_stat_t bench_measure(void (*fn)(void *, long), void *arg, long iters, int batches)
 {
     double t[256];
@@ -55,9 +67,9 @@ static inline bench_stat_t bench_measure(void (*fn)(void *, long), void *arg, lo
         batches = 256;
     fn(arg, iters / 10 + 1); /* warm-up */
     for (int b = 0; b < batches; b++) {
-        double t0 = bench_now_ns();
+        double t0 = bench_cpu_ns();
         fn(arg, iters);
-        t[b] = (bench_now_ns() - t0) / (double)iters;
+        t[b] = (bench_cpu_ns() - t0) / (double)iters;
     }
     return bench_stat_of(t, batches);
 }
@@ -68,6 +80,7 @@ typedef struct bench_case {
     void (*fn)(void *, long);
     void *arg;
     long iters;
+    int wall; /* the batch waits for other threads: time it with the wall clock */
     bench_stat_t stat;
 } bench_case_t;
 
@@ -80,9 +93,10 @@ static inline void bench_interleaved(bench_case_t *c, int n, int batches)
         c[i].fn(c[i].arg, c[i].iters / 10 + 1); /* warm-up */
     for (int b = 0; b < batches; b++)
         for (int i = 0; i < n && i < 16; i++) {
-            double t0 = bench_now_ns();
+            double (*clock)(void) = c[i].wall ? bench_now_ns : bench_cpu_ns;
+            double t0 = clock();
             c[i].fn(c[i].arg, c[i].iters);
-            t[i][b] = (bench_now_ns() - t0) / (double)c[i].iters;
+            t[i][b] = (clock() - t0) / (double)c[i].iters;
         }
     for (int i = 0; i < n && i < 16; i++)
         c[i].stat = bench_stat_of(t[i], batches);
@@ -120,14 +134,20 @@ static inline long bench_iters(long n)
 }
 
 /* Iterations of fn that take about target_ns (at least 1): for cases whose cost per operation
- * differs by orders of magnitude between variants and between a PKU CPU and the TCG guest. */
+ * differs by orders of magnitude between variants and between a PKU CPU and the TCG guest.
+ * Each size is timed three times and the fastest kept: one preemption while n is still small
+ * would otherwise make every batch tiny, and all overhead. */
 static inline long bench_calibrate(void (*fn)(void *, long), void *arg, double target_ns)
 {
     long n = 1;
     for (;;) {
-        double t0 = bench_now_ns(), dt;
-        fn(arg, n);
-        dt = bench_now_ns() - t0;
+        double dt = 1e300;
+        for (int k = 0; k < 3; k++) {
+            double t0 = bench_now_ns();
+            fn(arg, n);
+            t0 = bench_now_ns() - t0;
+            dt = t0 < dt ? t0 : dt;
+        }
         if (dt >= target_ns / 8 || n >= (1L << 30))
             return dt > 0 && target_ns / dt * (double)n >= 1 ? (long)(target_ns / dt * (double)n) : 1;
         n *= 4;

@@ -317,6 +317,11 @@ def main():
              "or runs, noise is half their interquartile range over the median, and +- in the targets "
              "is two standard errors of the ratio of medians (a target closer than that is not "
              "resolved by this run). No single absolute time is a result.", "",
+             "Clocks: a batch run by one thread is timed with that thread's CPU time "
+             "(CLOCK_THREAD_CPUTIME_ID: its own user and kernel time, not the time the scheduler gives "
+             "other jobs on a shared machine); batches that wait for other threads (the kv-store with "
+             "2 and 4 threads, the cache-miss sweep, mpk_mprotect, the W^X flips), whole programs "
+             "(start-up, LuaJIT) and memcached are timed with the wall clock.", "",
              "## Targets", "", md_targets, "", "## Charts", ""]
     parts += ["![%s (%s)](%s)" % (t, WHERE_TEXT[w], p) for t, w, p in made] or ["(no sweep ran)"]
     parts += ["", "## Notes", "", notes(infos), "", "## Every figure", "", results_table(results), ""]
