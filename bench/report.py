@@ -172,7 +172,8 @@ def targets_table(results, pku):
             if not r:
                 continue
             figure, ok, bound, margin = judge(t, r)
-            noise = 2 * r.median_error() * abs(r.median) if t["kind"] == "median<=" else \
+            absolute = t["kind"] in ("median<=", "median>=")
+            noise = 2 * r.median_error() * abs(r.median) if absolute else \
                 ratio_error(r, by_key.get((r.baseline, where)))
             close = noise == noise and margin < noise
             if where == "guest":
@@ -186,7 +187,7 @@ def targets_table(results, pku):
             if bound and not ok:
                 verdict += "; why: " + bound
             noise_text = "-" if noise != noise else (
-                "%.3f %s" % (noise, r.unit) if t["kind"] == "median<=" else "%.0f%%" % (100 * noise))
+                "%.3f %s" % (noise, r.unit) if absolute else "%.0f%%" % (100 * noise))
             rows.append("| %s | %s | %s | %s | %s |" % (t["text"], figure, noise_text, WHERE_TEXT[where], verdict))
     return "\n".join(rows)
 

@@ -2,7 +2,8 @@
 # against one. Kept apart from report.py so the list reads as a list.
 #
 # kinds: ratio<= / ratio>= (the same-run ratio to the baseline), speedup>= (baseline / figure,
-# for times), median<= (an absolute difference, e.g. ms added at start-up). "bound" says what
+# for times), median<= / median>= (the figure itself: ms added at start-up, a median of paired
+# ratios). "bound" says what
 # limits the figure when the target is out of reach by construction, shown with a miss.
 # "preload": the figure is the preload's cost on an unmodified program, which a CPU without PKU
 # measures only in part (the library then passes every call through and builds no state).
@@ -31,10 +32,10 @@ TARGETS = [
      "text": "interposed mprotect, no key, <= 1.25x raw"},
     {"name": "startup.preload_delta", "kind": "median<=", "value": 1.0, "preload": True,
      "text": "start-up of /bin/true: + <= 1 ms"},
-    {"name": "memcached.get.preload", "kind": "ratio>=", "value": 0.99, "preload": True,
-     "text": "unmodified memcached keeps >= 99% of its GET throughput"},
-    {"name": "memcached.set.preload", "kind": "ratio>=", "value": 0.99, "preload": True,
-     "text": "unmodified memcached keeps >= 99% of its SET throughput"},
+    {"name": "memcached.get.paired", "kind": "median>=", "value": 0.99, "preload": True,
+     "text": "unmodified memcached keeps >= 99% of its GET throughput (median of per-round ratios)"},
+    {"name": "memcached.set.paired", "kind": "median>=", "value": 0.99, "preload": True,
+     "text": "unmodified memcached keeps >= 99% of its SET throughput (median of per-round ratios)"},
 ]
 for t in (1, 2, 4):
     TARGETS += [
@@ -78,6 +79,8 @@ def judge(t, r):
     elif t["kind"] == "speedup>=":
         s = 1 / r.ratio if r.ratio else float("inf")
         figure, ok, margin = "%.2fx faster" % s, s >= v, abs(s / v - 1)
+    elif t["kind"] == "median>=":
+        figure, ok, margin = "%.3f%s" % (r.median, r.unit), r.median >= v, abs(r.median - v)
     else:
         figure, ok, margin = "%+.3f %s" % (r.median, r.unit), r.median <= v, abs(r.median - v)
     return figure, ok, None if ok else t.get("bound"), margin
