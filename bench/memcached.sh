@@ -33,24 +33,39 @@ start_server() {
     (exec 3<>/dev/tcp/127.0.0.1/"$2") 2>/dev/null && return
     sleep 0.05
   done
-  echo "memcached: the server did not start"; exit 1
+  echo "memcached: the $1 server did not start" >&2; exit 1
 }
 
-stop_server() { kill "$server"; wait "$server" 2>/dev/null || true; server=; }
+# stop_server CASE: a server that is gone already died during the run, which is an error.
+stop_server() {
+  local status=0
+  if ! kill "$server" 2>/dev/null; then
+    wait "$server" || status=$?
+    echo "memcached: the $1 server exited during the run (status $status)" >&2; exit 1
+  fi
+  wait "$server" 2>/dev/null || true
+  server=
+}
 
-# One round of one case: "get_rate set_rate" in requests/s, from memcslap's own timings.
+# One round of one case: "get_rate set_rate" in requests/s, from memcslap's own timings. Its
+# stdout is the data; every complaint goes to stderr, so that it is seen even when the data is
+# discarded (the warm-up).
 one_run() {
-  local port out n=${2:-$execute}
+  local port out n=${2:-$execute} status=0
   port=$(free_port)
   start_server "$1" "$port"
   if [ "$1" = preload ] && ! grep -q libmpk "/proc/$server/maps"; then
-    echo "memcached: the preload is not in the server"; exit 1
+    echo "memcached: the preload is not in the server" >&2; exit 1
   fi
-  out=$(memcslap --servers=127.0.0.1:"$port" --concurrency="$conc" --execute-number="$n" --test=get 2>&1)
-  stop_server
-  awk '/Time to set/ && !/threads/ {set = $4 / $(NF-1)} /Time to get/ {get = $4 / $(NF-1)}
+  out=$(memcslap --servers=127.0.0.1:"$port" --concurrency="$conc" --execute-number="$n" --test=get 2>&1) ||
+    status=$?
+  stop_server "$1"
+  [ $status = 0 ] || { echo "memcached: memcslap failed (status $status, $1 case):" >&2; echo "$out" >&2; exit 1; }
+  # A phase too short for memcslap's millisecond clock (0.000 s) has no rate: an error too.
+  awk '/Time to set/ && !/threads/ && $(NF-1) > 0 {set = $4 / $(NF-1)}
+       /Time to get/ && $(NF-1) > 0 {get = $4 / $(NF-1)}
        END {if (!get || !set) exit 1; printf "%.0f %.0f\n", get, set}' <<<"$out" ||
-    { echo "memcached: could not read memcslap's output:"; echo "$out"; exit 1; }
+    { echo "memcached: could not read memcslap's output ($1 case):" >&2; echo "$out" >&2; exit 1; }
 }
 
 # Warm-up, discarded: the binaries and libraries into the page cache, loopback set up.
