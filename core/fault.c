@@ -6,10 +6,10 @@
 #include "core/fault.h"
 
 #include "core/cache.h"
+#include "core/region.h"
 #include "core/report.h"
 #include "core/signals.h"
 #include "core/thread.h"
-#include "core/region.h"
 #include "core/wx.h"
 
 #include <link.h>
@@ -142,6 +142,52 @@ static int resolve(mpk_thread_t *t, siginfo_t *si, ucontext_t *uc)
     atomic_fetch_add(&G->n_faults_resolved, 1);
     _mpk_signal_fix_return(t, uc);
     return RESOLVED;
+}
+
+/* ---- system calls ------------------------------------------------------------------------------- */
+
+/* Slots under [a, b) that the thread may access but whose pages it cannot reach now (a grant
+ * not picked up, an evicted key, a [region] rule not yet decided): the causes of an EFAULT a
+ * fault would have resolved. Collected first, since bringing keys in may change the map. */
+static unsigned unreachable(mpk_thread_t *t, uintptr_t a, uintptr_t b, bool write, uint32_t *out, unsigned cap)
+{
+    const mpk_ranges_t *m = &G->ranges;
+    uint32_t pkru = mpk_rdpkru();
+    unsigned n = 0;
+    for (size_t i = mpk_ranges_lower_bound(m, a); i < m->n && m->v[i].start < b && n < cap; i++) {
+        uint32_t slot = m->v[i].key;
+        int hw = vk_hw(atomic_load(&G->vkeys[slot].word));
+        if (!allowed_by_prot(m->v[i].prot, write, false))
+            continue;
+        if (!allowed_by_rights(t->views[t->depth][slot], write, false) &&
+            !(_mpk_region_decide(t, slot) && allowed_by_rights(t->views[t->depth][slot], write, false)))
+            continue;
+        if (hw && allowed_by_rights((pkru >> (2 * hw)) & 3, write, false))
+            continue;
+        out[n++] = slot;
+    }
+    return n;
+}
+
+bool _mpk_fault_for_syscall(const void *addr, size_t len, bool write)
+{
+    uintptr_t a = (uintptr_t)addr, b;
+    uint32_t slots[MPK_HW_KEYS], gen;
+    unsigned n, changed = 0;
+    mpk_thread_t *t;
+    sigset_t saved;
+    if (!_mpk_in_play() || !len || __builtin_add_overflow(a, len, &b) || !(t = _mpk_thread()))
+        return false;
+    gen = atomic_load(&t->sync_gen);
+    _mpk_lock(&G->lock, &saved);
+    t->locked = 1;
+    n = unreachable(t, a, b, write, slots, MPK_HW_KEYS);
+    for (unsigned i = 0; i < n; i++)
+        changed += _mpk_cache_make_resident(slots[i], t) > 0;
+    t->locked = 0;
+    _mpk_unlock(&G->lock, &saved);
+    _mpk_leave_with(t, gen, _mpk_pkru_derive(t, t->depth, mpk_rdpkru()));
+    return changed > 0;
 }
 
 void _mpk_fault_handler(int sig, siginfo_t *si, void *ucv)

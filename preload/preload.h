@@ -44,5 +44,6 @@ mpk_dlopen_fn _mpk_real_dlopen(void);
 typedef int (*mpk_setname_fn)(pthread_t, const char *);
 mpk_setname_fn _mpk_real_setname(void);
 void _mpk_resolve_all(void);
+void _mpk_resolve_io(void); /* preload/io.c */
 
 #endif

@@ -33,6 +33,7 @@ void _mpk_resolve_all(void)
         real_dlopen = (mpk_dlopen_fn)next("dlopen", "GLIBC_2.34");
     if (!real_setname)
         real_setname = (mpk_setname_fn)next("pthread_setname_np", NULL);
+    _mpk_resolve_io();
 }
 
 void _mpk_before_seal(void) { _mpk_resolve_all(); }

@@ -112,6 +112,34 @@ static void renamed_by_another(void)
     munmap(a, ARENA);
 }
 
+/* The kernel honours PKRU when read() copies: a worker's first touch of the arena may be a
+ * system call, and its rights must hold there too. */
+static void *read_first(void *arg)
+{
+    unsigned char *a = arg;
+    int fds[2];
+    long ok = 0;
+    pthread_setname_np(pthread_self(), "worker-3");
+    if (pipe(fds) == 0) {
+        ok = write(fds[1], "abc", 3) == 3 && read(fds[0], a + 4096, 3) == 3 && a[4096] == 'a';
+        close(fds[0]);
+        close(fds[1]);
+    }
+    return (void *)ok;
+}
+
+static void first_touch_by_system_call(void)
+{
+    unsigned char *a = mmap(NULL, ARENA, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    pthread_t t;
+    void *ok = NULL;
+    IT_CHECK(a != MAP_FAILED, "mmap of the arena");
+    pthread_create(&t, NULL, read_first, a);
+    pthread_join(t, &ok);
+    IT_CHECK(ok != NULL, "a worker's first touch of the arena is read(): it works");
+    munmap(a, ARENA);
+}
+
 static void others_left_alone(void)
 {
     unsigned char *small = mmap(NULL, 1u << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -148,6 +176,7 @@ int main(void)
     it_install_probe_handler();
     arena_follows_names();
     renamed_by_another();
+    first_touch_by_system_call();
     others_left_alone();
     secret_file();
     return it_done("regions");
