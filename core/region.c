@@ -24,18 +24,14 @@ static void report(const char *op, uintptr_t a, size_t len, const char *what)
     _mpk_report(&ev);
 }
 
-/* Rule r's key if it still has pages (a region key dies with its last page), else 0. */
-static uint32_t current_key(unsigned r)
+/* Rule r's key if it still has pages (a region key dies with its last page), else 0. Reads
+ * only: also called without the lock (a thread being created). */
+static uint32_t key_of(unsigned r)
 {
     uint32_t slot = G->region_slot[r];
-    uint64_t w;
-    if (!slot)
+    uint64_t w = slot ? atomic_load(&G->vkeys[slot].word) : 0;
+    if (!slot || vk_state(w) == VK_FREE || vk_number(w) != G->region_number[r])
         return 0;
-    w = atomic_load(&G->vkeys[slot].word);
-    if (vk_state(w) == VK_FREE || vk_number(w) != G->region_number[r]) {
-        G->region_slot[r] = 0;
-        return 0;
-    }
     return slot;
 }
 
@@ -66,7 +62,7 @@ static uint32_t new_key(mpk_thread_t *t, unsigned r)
 
 int _mpk_region_tag_locked(mpk_thread_t *t, unsigned r, uintptr_t a, uintptr_t b, int prot)
 {
-    uint32_t slot = current_key(r);
+    uint32_t slot = key_of(r);
     int e;
     if (!slot && !(slot = new_key(t, r))) {
         report("mmap", a, b - a, "a mapping under a [region] rule, but no key is left: mmap fails with ENOSPC");
@@ -98,7 +94,7 @@ bool _mpk_region_decide(mpk_thread_t *t, uint32_t slot)
 void _mpk_region_child(uint8_t *views)
 {
     for (unsigned r = 1; r <= G->cfg.nregions && r <= MPK_MAX_REGIONS; r++) {
-        uint32_t slot = current_key(r);
+        uint32_t slot = key_of(r);
         if (slot)
             views[slot] = MPK_AD;
     }
@@ -107,7 +103,7 @@ void _mpk_region_child(uint8_t *views)
 void _mpk_region_renamed_locked(mpk_thread_t *self)
 {
     for (unsigned r = 1; r <= G->cfg.nregions && r <= MPK_MAX_REGIONS; r++) {
-        uint32_t slot = current_key(r);
+        uint32_t slot = key_of(r);
         if (slot)
             _mpk_set_all_locked(slot, MPK_AD, self);
     }

@@ -16,7 +16,7 @@ int _mpk_region_tag_locked(mpk_thread_t *t, unsigned r, uintptr_t a, uintptr_t b
  * rule and t's current name and return true (the caller checks the access again). */
 bool _mpk_region_decide(mpk_thread_t *t, uint32_t slot);
 
-/* Lock held. A new thread's views: every rule's key closed, so its own name decides. */
+/* A new thread's views: every rule's key closed, so its own name decides (no lock needed). */
 void _mpk_region_child(uint8_t *views);
 
 /* Lock held. A thread was renamed: every thread's rights on every rule's key are taken away
