@@ -80,6 +80,13 @@ static void translate_pkey(siginfo_t *si)
         si->si_pkey = vk_number(atomic_load(&G->vkeys[hw_slot(w)].word));
 }
 
+/* Changes any of which explain a fault at an address just resolved: every thread's rights on
+ * the key (mpk_mprotect), syncs this thread took, anything the cache did since. */
+static uint32_t fault_gen(mpk_thread_t *t, uint32_t slot)
+{
+    return G->vkeys[slot].all_gen + atomic_load(&t->sync_gen) + (uint32_t)G->tick;
+}
+
 static int resolve(mpk_thread_t *t, siginfo_t *si, ucontext_t *uc)
 {
     uintptr_t addr = (uintptr_t)si->si_addr;
@@ -120,13 +127,17 @@ static int resolve(mpk_thread_t *t, siginfo_t *si, ucontext_t *uc)
         si->si_code = SEGV_ACCERR;
         return VIOLATION;
     }
-    if (t->fault_addr == addr && ++t->fault_streak > LOOP_LIMIT) {
-        _mpk_unlock(&G->lock, &saved);
-        _mpk_report_fault_loop(si->si_addr, (int)vk_number(w));
-        t->fault_streak = 0;
-        return NOT_OURS;
-    }
-    if (t->fault_addr != addr) {
+    /* A loop is the same fault again with nothing changed since we resolved it; a fault after
+     * rights changed (mpk_mprotect, a sync) or the cache moved is new work, however often the
+     * program touches the same address. */
+    if (t->fault_addr == addr && t->fault_gen == fault_gen(t, slot)) {
+        if (++t->fault_streak > LOOP_LIMIT) {
+            _mpk_unlock(&G->lock, &saved);
+            _mpk_report_fault_loop(si->si_addr, (int)vk_number(w));
+            t->fault_streak = 0;
+            return NOT_OURS;
+        }
+    } else {
         t->fault_addr = addr;
         t->fault_streak = 0;
     }
@@ -134,6 +145,7 @@ static int resolve(mpk_thread_t *t, siginfo_t *si, ucontext_t *uc)
     hw = _mpk_cache_make_resident(slot, t);
     t->locked = 0;
     G->vkeys[slot].lru = ++G->tick;
+    t->fault_gen = fault_gen(t, slot);
     _mpk_unlock(&G->lock, &saved);
     if (hw < 0) {
         _mpk_report_no_hw_key((int)vk_number(w));

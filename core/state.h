@@ -102,6 +102,7 @@ typedef struct mpk_thread {
     _Atomic uint32_t sync_gen;  /* bumped by every sync handled: see _mpk_leave */
     _Atomic uint32_t ack;       /* 1 while a sync waits for this thread */
     uint32_t fault_streak;      /* consecutive resolved faults at fault_addr: loop guard */
+    uint32_t fault_gen;         /* what had changed by the last resolution (fault.c) */
     uintptr_t fault_addr;
     uint32_t locked;            /* holds the manager lock: a fault now is the library's own bug */
     void *(*start)(void *);     /* pthread_create hand-off: what the child runs */
