@@ -7,11 +7,20 @@
 #include "policy/audit.h"
 #include "policy/config.h"
 
+#include <sys/mman.h>
 #include <unistd.h>
 
 extern char **environ;
 
-static struct mpk_config config; /* large: static, never on the stack */
+/* The policy: large, so static, never on the stack; on pages of its own, sealed read-only once
+ * loaded, so that a stray write cannot rewrite the rules the manager consults (region rights are
+ * decided from it in the fault handler). */
+#define CONFIG_BYTES ((sizeof(struct mpk_config) + 4095) & ~(size_t)4095)
+static union {
+    struct mpk_config c;
+    char pad[CONFIG_BYTES];
+} config_pages __attribute__((aligned(4096)));
+#define config (config_pages.c)
 static int log_fd = 2;
 static int loaded;
 
@@ -49,6 +58,7 @@ int _mpk_preload_settings(mpk_settings_t *s)
         if (log_fd < 0)
             refuse_to_start(&e);
         loaded = 1;
+        mpk_sys_mprotect(&config_pages, sizeof config_pages, PROT_READ);
         if (config.mode != MPK_MODE_OFF) {
             mpk_audit_setup(&config, log_fd);
             _mpk_report_set_sink(mpk_audit_event);
