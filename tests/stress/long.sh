@@ -3,7 +3,8 @@
 #   tests/stress/long.sh [BUILD_DIR [FIRST_SEED [SEEDS [STRESS ARGS...]]]]
 # Runs the stress once per seed (default: seeds 1..10 with 16 threads, 400 shared keys, 64
 # global keys and 100,000 operations per thread), natively where the CPU has PKU, otherwise in
-# the PKU guest (tests/vm/pku-vm; about a minute per 10,000 operations per thread there).
+# the PKU guest (tests/vm/pku-vm; about 30,000 operations a minute there, all threads together:
+# an hour per seed with the defaults).
 # A failing seed is printed with the command that replays it; exit status 1 if any failed.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
