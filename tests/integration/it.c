@@ -3,6 +3,7 @@
 
 #include <cpuid.h>
 #include <dlfcn.h>
+#include <link.h>
 #include <ucontext.h>
 
 __thread it_fault_t it_last;
@@ -141,4 +142,46 @@ uint64_t it_seed_from_env(uint64_t dflt)
     uint64_t seed = s ? strtoull(s, NULL, 0) : dflt;
     it_seed(seed);
     return seed;
+}
+
+static int find_libmpk(struct dl_phdr_info *info, size_t size, void *data)
+{
+    uintptr_t *range = data;
+    (void)size;
+    if (!strstr(info->dlpi_name, "libmpk"))
+        return 0;
+    for (int i = 0; i < info->dlpi_phnum; i++)
+        if (info->dlpi_phdr[i].p_type == PT_LOAD && (info->dlpi_phdr[i].p_flags & PF_W)) {
+            range[0] = info->dlpi_addr + info->dlpi_phdr[i].p_vaddr;
+            range[1] = range[0] + info->dlpi_phdr[i].p_memsz;
+        }
+    return 1;
+}
+
+bool it_libmpk_data(uintptr_t *lo, uintptr_t *hi)
+{
+    uintptr_t range[2] = {0, 0};
+    dl_iterate_phdr(find_libmpk, range);
+    *lo = range[0];
+    *hi = range[1];
+    return range[0] != 0;
+}
+
+char *it_libmpk_arena(void)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    char line[512];
+    unsigned long lo = 0, best = 0, a, b;
+    int best_key = 0, key;
+    while (f && fgets(line, sizeof line, f)) {
+        if (sscanf(line, "%lx-%lx ", &a, &b) == 2 && strchr(line, '-') < strchr(line, ' '))
+            lo = a;
+        else if (sscanf(line, "ProtectionKey: %d", &key) == 1 && key > best_key) {
+            best_key = key;
+            best = lo;
+        }
+    }
+    if (f)
+        fclose(f);
+    return (char *)best;
 }

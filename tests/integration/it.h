@@ -50,6 +50,14 @@ bool it_preloaded(void);
 /* One anonymous read-write page (or n pages). */
 void *it_page(size_t n);
 
+/* libmpk's writable segment (.data and .bss), exactly as its program header says: [*lo, *hi).
+ * False when libmpk is not loaded. */
+bool it_libmpk_data(uintptr_t *lo, uintptr_t *hi);
+
+/* The start of the mapping with the highest protection key in /proc/self/smaps: libmpk's
+ * metadata arena once it is active. NULL if no mapping has a key. */
+char *it_libmpk_arena(void);
+
 extern int it_failures;
 #define IT_CHECK(cond, ...)                                                                        \
     do {                                                                                           \

@@ -32,26 +32,6 @@ __attribute__((noinline, noclone, used)) void T(volatile char *p)
     __asm__ volatile("" ::: "memory");
 }
 
-/* The mapping with the highest protection key: libmpk's metadata arena. */
-static char *metadata_page(void)
-{
-    FILE *f = fopen("/proc/self/smaps", "r");
-    char line[512];
-    unsigned long lo = 0, best = 0, a, b;
-    int best_key = 0, key;
-    while (f && fgets(line, sizeof line, f)) {
-        if (sscanf(line, "%lx-%lx ", &a, &b) == 2 && strchr(line, '-') < strchr(line, ' '))
-            lo = a;
-        else if (sscanf(line, "ProtectionKey: %d", &key) == 1 && key > best_key) {
-            best_key = key;
-            best = lo;
-        }
-    }
-    if (f)
-        fclose(f);
-    return (char *)best;
-}
-
 int main(void)
 {
     char *meta;
@@ -61,7 +41,7 @@ int main(void)
     K();
     r = S();
     fprintf(stderr, "it_audit_events: sigaction(%d) = %d\n", SIGRTMAX - 2, r);
-    meta = it_preloaded() ? metadata_page() : NULL;
+    meta = it_preloaded() ? it_libmpk_arena() : NULL;
     if (meta) {
         pid = fork();
         if (pid == 0) {

@@ -6,7 +6,6 @@
 #include "it.h"
 
 #include <fcntl.h>
-#include <link.h>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -171,28 +170,12 @@ static void secret_file(void)
     unlink(path);
 }
 
-/* libmpk's writable segment (its .data and .bss). */
-static int find_lib(struct dl_phdr_info *info, size_t size, void *data)
-{
-    uintptr_t *range = data;
-    (void)size;
-    if (!strstr(info->dlpi_name, "libmpk"))
-        return 0;
-    for (int i = 0; i < info->dlpi_phnum; i++)
-        if (info->dlpi_phdr[i].p_type == PT_LOAD && (info->dlpi_phdr[i].p_flags & PF_W)) {
-            range[0] = info->dlpi_addr + info->dlpi_phdr[i].p_vaddr;
-            range[1] = range[0] + info->dlpi_phdr[i].p_memsz;
-        }
-    return 1;
-}
-
 /* The rules live in libmpk's memory: a stray write there must not rewrite them. */
 static void rules_sealed(void)
 {
     uintptr_t range[2] = {0, 0};
     const char *hit = NULL;
-    dl_iterate_phdr(find_lib, range);
-    IT_CHECK(range[0] != 0, "libmpk's data segment found");
+    IT_CHECK(it_libmpk_data(&range[0], &range[1]), "libmpk's data segment found");
     for (const char *p = (const char *)range[0]; range[0] && p + 9 <= (const char *)range[1]; p++)
         if (!memcmp(p, "worker-*", 9)) {
             hit = p;

@@ -3,26 +3,8 @@
  * its protected arena stops the process with a report that says "tamper". */
 #include "it.h"
 
-#include <link.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-/* libmpk's writable segment (.data and .bss), exactly as its program header says: memory
- * around it belongs to the dynamic linker. The sealed page inside it is read-only by now, and
- * skipped (mincore-free check: a write there would fault). */
-static int find_lib(struct dl_phdr_info *info, size_t size, void *data)
-{
-    unsigned long *range = data;
-    (void)size;
-    if (!strstr(info->dlpi_name, "libmpk"))
-        return 0;
-    for (int i = 0; i < info->dlpi_phnum; i++)
-        if (info->dlpi_phdr[i].p_type == PT_LOAD && (info->dlpi_phdr[i].p_flags & PF_W)) {
-            range[0] = info->dlpi_addr + info->dlpi_phdr[i].p_vaddr;
-            range[1] = range[0] + info->dlpi_phdr[i].p_memsz;
-        }
-    return 1;
-}
 
 static bool page_writable(unsigned long addr)
 {
@@ -40,11 +22,14 @@ static bool page_writable(unsigned long addr)
     return w;
 }
 
+/* Every third byte of libmpk's writable data, flipped; the sealed pages inside (the start-up values,
+ * the policy) are read-only by now, and skipped. Memory around the segment belongs to the
+ * dynamic linker. */
 static int flip_library_data(void)
 {
-    unsigned long range[2] = {0, 0};
+    uintptr_t range[2] = {0, 0};
     int pages = 0;
-    dl_iterate_phdr(find_lib, range);
+    it_libmpk_data(&range[0], &range[1]);
     for (unsigned long page = range[0] & ~4095ul; page < range[1]; page += 4096) {
         if (!page_writable(page))
             continue;
@@ -53,27 +38,6 @@ static int flip_library_data(void)
         pages++;
     }
     return pages;
-}
-
-/* The arena: the mapping that carries the metadata key (the highest key in smaps). */
-static char *metadata_page(void)
-{
-    FILE *f = fopen("/proc/self/smaps", "r");
-    char line[512];
-    unsigned long lo = 0, best = 0;
-    int best_key = 0, key;
-    while (f && fgets(line, sizeof line, f)) {
-        unsigned long a, b;
-        if (sscanf(line, "%lx-%lx ", &a, &b) == 2 && strchr(line, '-') < strchr(line, ' '))
-            lo = a;
-        else if (sscanf(line, "ProtectionKey: %d", &key) == 1 && key > best_key) {
-            best_key = key;
-            best = lo;
-        }
-    }
-    if (f)
-        fclose(f);
-    return (char *)best;
 }
 
 int main(void)
@@ -104,7 +68,7 @@ int main(void)
     IT_CHECK(pkey_alloc(0, 0) > 0, "pkey_alloc after scrambling");
 
     /* A write into the arena: the process stops, saying why. */
-    meta = metadata_page();
+    meta = it_libmpk_arena();
     IT_CHECK(meta != NULL, "no mapping with the metadata key");
     if (pipe(fds) == 0 && meta) {
         pid = fork();
