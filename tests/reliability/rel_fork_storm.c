@@ -10,13 +10,13 @@
  * REL_RAW_FORK=1 forks by raw system call, around the manager's fork handlers, to show that
  * the test catches children that inherit the manager mid-operation. */
 #include "../integration/it.h"
+#include "rel.h"
 
 #include <mpk.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define CHILD_DEADLINE_S 120 /* the PKU guest is an emulator: a fork there takes milliseconds */
@@ -39,13 +39,6 @@ typedef struct model {
 static __thread model_t *self_model;
 
 static const int all_rights[] = {0, PKEY_DISABLE_WRITE, PKEY_DISABLE_ACCESS};
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* ---- in the child --------------------------------------------------------------------------- */
 
@@ -108,12 +101,12 @@ static void fork_once(model_t *m)
         atomic_fetch_add(&child_failures, 1);
         return;
     }
-    deadline = now() + CHILD_DEADLINE_S;
+    deadline = rel_now() + CHILD_DEADLINE_S;
     for (;;) {
         pid_t r = waitpid(pid, &status, WNOHANG);
         if (r == pid)
             break;
-        if (now() > deadline) {
+        if (rel_now() > deadline) {
             fprintf(stderr, "rel_fork_storm: child %d stuck for %d s: killed\n", pid,
                     CHILD_DEADLINE_S);
             kill(pid, SIGKILL);
@@ -183,28 +176,6 @@ static void *worker(void *arg)
     return NULL;
 }
 
-static void *watchdog(void *arg)
-{
-    long last = -1;
-    double since = now();
-    (void)arg;
-    while (!atomic_load(&stop)) {
-        long p = atomic_load(&progress);
-        if (p != last) {
-            last = p;
-            since = now();
-        } else if (now() - since > STALL_DEADLINE_S) {
-            fprintf(stderr, "rel_fork_storm: no fork completed for %d s after %ld: deadlock\n",
-                    STALL_DEADLINE_S, p);
-            printf("FAIL fork_storm: 1 check(s) failed (stalled)\n");
-            fflush(stdout);
-            _exit(1);
-        }
-        usleep(100 * 1000);
-    }
-    return NULL;
-}
-
 int main(int argc, char **argv)
 {
     pthread_t th[MAX_THREADS], dog;
@@ -241,8 +212,8 @@ int main(int argc, char **argv)
         IT_CHECK(pkey_mprotect(pages[i], 4096, PROT_READ | PROT_WRITE, k) == 0, "pkey_mprotect");
         pages[i][0] = (char)i;
     }
-    t0 = now();
-    pthread_create(&dog, NULL, watchdog, NULL);
+    t0 = rel_now();
+    dog = rel_watchdog_start("fork_storm", "fork", &progress, &stop, STALL_DEADLINE_S);
     for (long i = 0; i < nthreads; i++)
         pthread_create(&th[i], NULL, worker, (void *)i);
     /* The main thread keeps rights of its own (rw, ro, none, ...) and forks ROUNDS times. */
@@ -259,6 +230,6 @@ int main(int argc, char **argv)
              atomic_load(&child_failures), atomic_load(&forks_done));
     printf("rel_fork_storm: %ld forks (%d from the main thread) with %d busy threads on %d keys "
            "and %ld mpk_mprotect calls meanwhile, in %.1f s\n", atomic_load(&forks_done), rounds,
-           nthreads, nkeys, atomic_load(&syncs), now() - t0);
+           nthreads, nkeys, atomic_load(&syncs), rel_now() - t0);
     return it_done("fork_storm");
 }

@@ -9,11 +9,11 @@
  * read() must come out with its rights right.
  * Usage: rel_signal_storm [CALLS [WORKERS]] (default 2000 4). */
 #include "../integration/it.h"
+#include "rel.h"
 
 #include <mpk.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <time.h>
 #include <unistd.h>
 
 #define STALL_DEADLINE_S 300
@@ -31,13 +31,6 @@ static int pipe_fds[2];
 static int rights_of_prot(int prot)
 {
     return prot == PROT_NONE ? PKEY_DISABLE_ACCESS : prot == PROT_READ ? PKEY_DISABLE_WRITE : 0;
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* Did an mpk_mprotect call run while a handler did (it changes every level's rights)? */
@@ -135,28 +128,6 @@ static void *sender(void *arg)
     return NULL;
 }
 
-static void *watchdog(void *arg)
-{
-    long last = -1;
-    double since = now();
-    (void)arg;
-    while (!atomic_load(&stop)) {
-        long p = atomic_load(&progress);
-        if (p != last) {
-            last = p;
-            since = now();
-        } else if (now() - since > STALL_DEADLINE_S) {
-            fprintf(stderr, "rel_signal_storm: mpk_mprotect #%ld has not returned for %d s\n",
-                    p + 1, STALL_DEADLINE_S);
-            printf("FAIL signal_storm: 1 check(s) failed (stalled)\n");
-            fflush(stdout);
-            _exit(1);
-        }
-        usleep(100 * 1000);
-    }
-    return NULL;
-}
-
 int main(int argc, char **argv)
 {
     static const int prots[] = {PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE};
@@ -186,11 +157,11 @@ int main(int argc, char **argv)
     group = mpk_mmap(key, NULL, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     IT_CHECK(group != MAP_FAILED, "mpk_mmap: %s", strerror(errno));
     caller = pthread_self();
-    t0 = now();
+    t0 = rel_now();
     for (long i = 0; i < nworkers; i++)
         pthread_create(&workers[i], NULL, worker, (void *)i);
     pthread_create(&snd, NULL, sender, NULL);
-    pthread_create(&dog, NULL, watchdog, NULL);
+    dog = rel_watchdog_start("signal_storm", "mpk_mprotect", &progress, &stop, STALL_DEADLINE_S);
     for (int c = 1; c <= calls && it_failures == 0; c++) {
         int prot = prots[(unsigned)c * 7 % 3], r = rights_of_prot(prot);
         uint64_t old = atomic_load(&state);
@@ -217,6 +188,6 @@ int main(int argc, char **argv)
     IT_CHECK(atomic_load(&checked) > 0 && atomic_load(&handled) > 0, "nothing was checked");
     printf("rel_signal_storm: %ld mpk_mprotect calls under %ld program signals; %ld probes checked "
            "exactly, %ld overlapped a call; %.1f s\n", atomic_load(&progress),
-           atomic_load(&handled), atomic_load(&checked), atomic_load(&unchecked), now() - t0);
+           atomic_load(&handled), atomic_load(&checked), atomic_load(&unchecked), rel_now() - t0);
     return it_done("signal_storm");
 }

@@ -8,11 +8,11 @@
  * of them: the calls go on until then).
  * Usage: rel_thread_exit [CALLS [SPAWNERS]] (default 1000 3). */
 #include "../integration/it.h"
+#include "rel.h"
 
 #include <mpk.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <time.h>
 #include <unistd.h>
 
 #define STALL_DEADLINE_S 300
@@ -23,13 +23,6 @@ static _Atomic uint64_t state; /* call number << 8 | running << 4 | rights */
 static _Atomic int stop;
 static _Atomic long progress, threads_made, checked, unchecked;
 static int pipe_fds[2];
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* ---- the short-lived threads -------------------------------------------------------------- */
 
@@ -124,28 +117,6 @@ static void *checker(void *arg)
     return NULL;
 }
 
-static void *watchdog(void *arg)
-{
-    long last = -1;
-    double since = now();
-    (void)arg;
-    while (!atomic_load(&stop)) {
-        long p = atomic_load(&progress);
-        if (p != last) {
-            last = p;
-            since = now();
-        } else if (now() - since > STALL_DEADLINE_S) {
-            fprintf(stderr, "rel_thread_exit: mpk_mprotect #%ld has not returned for %d s\n",
-                    p + 1, STALL_DEADLINE_S);
-            printf("FAIL thread_exit: 1 check(s) failed (stalled)\n");
-            fflush(stdout);
-            _exit(1);
-        }
-        usleep(100 * 1000);
-    }
-    return NULL;
-}
-
 int main(int argc, char **argv)
 {
     static const int prots[] = {PROT_NONE, PROT_READ | PROT_WRITE, PROT_READ};
@@ -167,8 +138,8 @@ int main(int argc, char **argv)
     }
     group = mpk_mmap(key, NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     IT_CHECK(group != MAP_FAILED, "mpk_mmap: %s", strerror(errno));
-    t0 = now();
-    pthread_create(&dog, NULL, watchdog, NULL);
+    t0 = rel_now();
+    dog = rel_watchdog_start("thread_exit", "mpk_mprotect", &progress, &stop, STALL_DEADLINE_S);
     for (int i = 0; i < 2; i++)
         pthread_create(&chk[i], NULL, checker, NULL);
     for (long i = 0; i < nspawners; i++)
@@ -193,6 +164,6 @@ int main(int argc, char **argv)
     IT_CHECK(atomic_load(&checked) > 0, "nothing was checked");
     printf("rel_thread_exit: %ld mpk_mprotect calls while %ld threads came and went; %ld probes "
            "checked exactly, %ld overlapped a call; %.1f s\n", atomic_load(&progress),
-           atomic_load(&threads_made), atomic_load(&checked), atomic_load(&unchecked), now() - t0);
+           atomic_load(&threads_made), atomic_load(&checked), atomic_load(&unchecked), rel_now() - t0);
     return it_done("thread_exit");
 }
