@@ -80,17 +80,17 @@ static void line(scan_t *s, const char *l)
     s->vma_none = p[0] == ' ' && !strncmp(p + 1, "---p", 4);
 }
 
-/* Feed smaps through line() with a fixed buffer (no allocation: the lock is held). */
-static bool read_smaps(scan_t *s)
+bool _mpk_proc_lines(const char *path, bool (*each)(void *ctx, const char *l), void *ctx)
 {
-    char buf[4096], l[512];
+    static char buf[4096], l[4200]; /* l: a path of PATH_MAX and the fields before it */
     size_t ll = 0;
     long n;
-    int fd = (int)mpk_sys(SYS_open, "/proc/self/smaps", O_RDONLY | O_CLOEXEC, 0, 0, 0, 0);
+    bool more = true;
+    int fd = (int)mpk_sys(SYS_open, path, O_RDONLY | O_CLOEXEC, 0, 0, 0, 0);
     if (fd < 0)
         return false;
-    while ((n = mpk_sys(SYS_read, fd, buf, sizeof buf, 0, 0, 0)) > 0)
-        for (long i = 0; i < n; i++) {
+    while (more && (n = mpk_sys(SYS_read, fd, buf, sizeof buf, 0, 0, 0)) > 0)
+        for (long i = 0; i < n && more; i++) {
             if (buf[i] != '\n') {
                 if (ll < sizeof l - 1)
                     l[ll++] = buf[i];
@@ -98,10 +98,16 @@ static bool read_smaps(scan_t *s)
             }
             l[ll] = 0;
             ll = 0;
-            line(s, l);
+            more = each(ctx, l);
         }
     mpk_sys(SYS_close, fd, 0, 0, 0, 0, 0);
-    return n == 0;
+    return !more || n == 0;
+}
+
+static bool smaps_line(void *s, const char *l)
+{
+    line(s, l);
+    return true;
 }
 
 /* The first stretch of [lo, hi) no good mapping covers, or false. */
@@ -138,7 +144,7 @@ unsigned _mpk_verify_key(uint32_t slot)
     memset(s, 0, sizeof *s);
     s->slot = slot;
     s->hw = vk_hw(atomic_load(&G->vkeys[slot].word));
-    if (!read_smaps(s) || s->overflow)
+    if (!_mpk_proc_lines("/proc/self/smaps", smaps_line, s) || s->overflow)
         return 0; /* cannot tell: keep everything (the safe side for protection) */
     for (size_t i = 0; i < m->n;) {
         span_t bad;

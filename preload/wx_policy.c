@@ -3,13 +3,12 @@
  * mapping's name from /proc/self/maps: only read when a region is first flipped. */
 #include "preload/preload.h"
 
+#include "core/verify.h"
 #include "policy/config.h"
 #include "policy/glob.h"
 
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 const struct mpk_config *_mpk_preload_config(void);
 
@@ -36,49 +35,42 @@ static bool parse_line(const char *l, uintptr_t *lo, uintptr_t *hi, bool *privat
     return true;
 }
 
+typedef struct {
+    uintptr_t a, b, covered; /* the range asked about; how far from a the mappings reach */
+    const char *why;         /* why not, once a mapping says so */
+} eligible_t;
+
+/* One line of maps against the range: false (stop) once a mapping rules it out. */
+static bool eligible_line(void *ctx, const char *l)
+{
+    const struct mpk_config *c = _mpk_preload_config();
+    eligible_t *e = ctx;
+    uintptr_t lo, hi;
+    bool priv;
+    const char *path;
+    if (!parse_line(l, &lo, &hi, &priv, &path) || hi <= e->a || lo >= e->b)
+        return true;
+    if (!priv)
+        e->why = "not converted: a shared mapping; left to mprotect";
+    else if (!strcmp(path, "[stack]"))
+        e->why = "not converted: the stack; left to mprotect";
+    else if (c->wx.file[0] && (!path[0] || path[0] == '[' || !mpk_glob_match(c->wx.file, path)))
+        e->why = "not converted: not a mapping [wx] file names; left to mprotect";
+    else if (lo <= e->covered && hi > e->covered)
+        e->covered = hi;
+    return !e->why;
+}
+
 /* Every mapping that meets [a, b) is private and (if [wx] file is set) a file it matches. */
 static bool eligible(uintptr_t a, uintptr_t b, const char **why)
 {
-    const struct mpk_config *c = _mpk_preload_config();
-    static char buf[8192]; /* the manager lock is held: one caller at a time */
-    char line[4200];
-    size_t ll = 0;
-    uintptr_t covered = a;
-    ssize_t n;
-    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        *why = "not converted: /proc/self/maps unreadable; left to mprotect";
-        return false;
-    }
-    *why = NULL;
-    while ((n = read(fd, buf, sizeof buf)) > 0 && !*why) {
-        for (ssize_t i = 0; i < n && !*why; i++) {
-            uintptr_t lo, hi;
-            bool priv;
-            const char *path;
-            if (buf[i] != '\n') {
-                if (ll < sizeof line - 1)
-                    line[ll++] = buf[i];
-                continue;
-            }
-            line[ll] = 0;
-            ll = 0;
-            if (!parse_line(line, &lo, &hi, &priv, &path) || hi <= a || lo >= b)
-                continue;
-            if (!priv)
-                *why = "not converted: a shared mapping; left to mprotect";
-            else if (!strcmp(path, "[stack]"))
-                *why = "not converted: the stack; left to mprotect";
-            else if (c->wx.file[0] && (!path[0] || path[0] == '[' || !mpk_glob_match(c->wx.file, path)))
-                *why = "not converted: not a mapping [wx] file names; left to mprotect";
-            else if (lo <= covered && hi > covered)
-                covered = hi;
-        }
-    }
-    close(fd);
-    if (!*why && covered < b)
-        *why = "not converted: not all of the range is mapped; left to mprotect";
-    return !*why;
+    eligible_t e = {a, b, a, NULL};
+    if (!_mpk_proc_lines("/proc/self/maps", eligible_line, &e))
+        e.why = "not converted: /proc/self/maps unreadable; left to mprotect";
+    else if (!e.why && e.covered < b)
+        e.why = "not converted: not all of the range is mapped; left to mprotect";
+    *why = e.why;
+    return !e.why;
 }
 
 void _mpk_preload_wx_settings(mpk_settings_t *s)
