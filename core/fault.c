@@ -55,6 +55,13 @@ static bool allowed_by_rights(unsigned rights, bool write, bool fetch)
     return !(rights & MPK_AD) && !(write && (rights & MPK_WD));
 }
 
+/* What the thread's view lets it do, a [region] rule's rights decided now if they are not yet. */
+static bool thread_may(mpk_thread_t *t, uint32_t slot, bool write, bool fetch)
+{
+    return allowed_by_rights(t->views[t->depth][slot], write, fetch) ||
+           (_mpk_region_decide(t, slot) && allowed_by_rights(t->views[t->depth][slot], write, fetch));
+}
+
 /* A write to the metadata key's pages: from our own code it is a gate we have not opened yet
  * (a thread that entered before activation); from anywhere else it is tampering. */
 static int metadata_fault(siginfo_t *si, ucontext_t *uc)
@@ -110,9 +117,7 @@ static int resolve(mpk_thread_t *t, siginfo_t *si, ucontext_t *uc)
     w = atomic_load(&G->vkeys[slot].word);
     /* The kernel's order: a key that forbids the access is reported (SEGV_PKUERR) even when
      * the page protection forbids it too; an evicted key's page faults as ACCERR, so say. */
-    if (!allowed_by_rights(t->views[t->depth][slot], write, fetch) &&
-        !(write && _mpk_wx_let_in(t, slot, si->si_addr)) &&
-        !(_mpk_region_decide(t, slot) && allowed_by_rights(t->views[t->depth][slot], write, fetch))) {
+    if (!thread_may(t, slot, write, fetch) && !(write && _mpk_wx_let_in(t, slot, si->si_addr))) {
         _mpk_unlock(&G->lock, &saved);
         if (G->vkeys[slot].wx) { /* to the program a W^X region is RX: a write is ACCERR */
             si->si_code = SEGV_ACCERR;
@@ -171,8 +176,7 @@ static unsigned unreachable(mpk_thread_t *t, uintptr_t a, uintptr_t b, bool writ
         int hw = vk_hw(atomic_load(&G->vkeys[slot].word));
         if (!allowed_by_prot(m->v[i].prot, write, false))
             continue;
-        if (!allowed_by_rights(t->views[t->depth][slot], write, false) &&
-            !(_mpk_region_decide(t, slot) && allowed_by_rights(t->views[t->depth][slot], write, false)))
+        if (!thread_may(t, slot, write, false))
             continue;
         if (hw && allowed_by_rights((pkru >> (2 * hw)) & 3, write, false))
             continue;
