@@ -35,28 +35,15 @@ static uint32_t key_of(unsigned r)
     return slot;
 }
 
-/* A key for rule r, closed in every thread: no number for the program (a zombie from birth,
- * as W^X's keys), so the program can neither set rights on it nor free it. */
+/* A key for rule r, closed in every thread until each one's name decides. */
 static uint32_t new_key(mpk_thread_t *t, unsigned r)
 {
-    uint32_t slot = _mpk_vkey_new_slot(0), number;
-    mpk_vkey_t *k;
-    int hw;
+    uint32_t slot = _mpk_vkey_new_own(t, MPK_AD);
     if (!slot)
         return 0;
-    number = (uint32_t)_mpk_vkey_number(slot);
-    k = &G->vkeys[slot];
-    k->bytes = 0;
-    k->lru = ++G->tick;
-    k->pinned = 0;
-    k->region = (uint8_t)r;
-    _mpk_threads_close_slot(slot, NULL);
-    _mpk_views_set_all(slot, MPK_AD);
-    atomic_store(&k->word, vk_word(number, VK_ZOMBIE, 0));
-    if ((hw = _mpk_cache_take(t)))
-        _mpk_cache_assign(slot, hw, t);
+    G->vkeys[slot].region = (uint8_t)r;
     G->region_slot[r] = slot;
-    G->region_number[r] = number;
+    G->region_number[r] = vk_number(atomic_load(&G->vkeys[slot].word));
     return slot;
 }
 

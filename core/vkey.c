@@ -3,7 +3,10 @@
  * slots at a higher generation, so a number is never handed out twice. */
 #include "core/vkey.h"
 
+#include "core/cache.h"
 #include "core/heap.h"
+#include "core/revoke.h"
+#include "core/thread.h"
 
 #include <sys/mman.h>
 
@@ -45,6 +48,25 @@ uint32_t _mpk_vkey_new_slot(int hw)
         return 0;
     }
     bump_hwm(slot);
+    return slot;
+}
+
+uint32_t _mpk_vkey_new_own(mpk_thread_t *t, unsigned rights)
+{
+    uint32_t slot = _mpk_vkey_new_slot(0), number = slot ? (uint32_t)_mpk_vkey_number(slot) : 0;
+    mpk_vkey_t *k;
+    int hw;
+    if (!number)
+        return 0;
+    k = &G->vkeys[slot];
+    k->bytes = 0;
+    k->lru = ++G->tick;
+    k->pinned = 0;
+    _mpk_threads_close_slot(slot, NULL);
+    _mpk_views_set_all(slot, rights);
+    atomic_store(&k->word, vk_word(number, VK_ZOMBIE, 0));
+    if ((hw = _mpk_cache_take(t)))
+        _mpk_cache_assign(slot, hw, t);
     return slot;
 }
 

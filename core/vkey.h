@@ -31,6 +31,13 @@ static inline uint32_t _mpk_vkey_slot(int number, uint64_t *word)
  * keeps working); otherwise a free slot from 16 up. 0 when none is left. */
 uint32_t _mpk_vkey_new_slot(int hw);
 
+/* Lock held. A key of the library's own (a W^X region's, a [region] rule's): a zombie from
+ * birth, so the program gets no number for it, can neither set rights on it nor free it, and
+ * it dies with its last page. Every thread's view of it is `rights`; it goes onto a hardware
+ * key if one can be had. Never a number 1..15 (those follow the program's keys). 0 when no
+ * slot is left. */
+uint32_t _mpk_vkey_new_own(mpk_thread_t *t, unsigned rights);
+
 /* Lock held. The number slot would carry now, or 0 when the slot's numbers are used up. */
 int _mpk_vkey_number(uint32_t slot);
 

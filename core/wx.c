@@ -180,28 +180,20 @@ static void flip_locked(mpk_thread_t *t, const mpk_wx_unit_t *u, int prot)
  * restricted by keys), open to the caller if it asked for RW. */
 static uint32_t region_key(mpk_thread_t *t, int prot, uint32_t *number, int *hw)
 {
-    uint32_t slot;
+    uint32_t slot = _mpk_vkey_new_own(t, MPK_WD);
     mpk_vkey_t *k;
-    *hw = _mpk_cache_take(t);
-    slot = _mpk_vkey_new_slot(0); /* never a number 1..15: those follow the program's keys */
-    *number = slot ? (uint32_t)_mpk_vkey_number(slot) : 0;
-    if (!*number)
+    uint64_t w;
+    if (!slot)
         return 0;
     k = &G->vkeys[slot];
-    k->bytes = 0;
-    k->lru = ++G->tick;
-    k->pinned = 0;
     k->wx = 1;
     atomic_store(&k->wx_crossed, 0);
     atomic_store(&k->wx_opener, prot == RW ? t->tid : 0);
-    _mpk_threads_close_slot(slot, NULL);
-    _mpk_views_set_all(slot, MPK_WD);
     if (prot == RW)
         t->views[t->depth][slot] = 0;
-    /* A zombie from birth: no number for the program, and it dies with its last page. */
-    atomic_store(&k->word, vk_word(*number, VK_ZOMBIE, 0));
-    if (*hw)
-        _mpk_cache_assign(slot, *hw, t);
+    w = atomic_load(&k->word);
+    *number = vk_number(w);
+    *hw = vk_hw(w);
     return slot;
 }
 
