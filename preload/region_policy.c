@@ -6,6 +6,7 @@
 #include "preload/preload.h"
 
 #include "core/region.h"
+#include "core/report.h"
 #include "policy/config.h"
 #include "policy/glob.h"
 
@@ -31,16 +32,9 @@ static unsigned map_flags(int prot, int flags, int fd)
 /* The path of the file behind fd, or false. */
 static bool fd_path(int fd, char *buf, size_t n)
 {
-    char link[32] = "/proc/self/fd/";
-    char digits[12];
-    int i = 0, j = 14;
+    char link[32];
     long r;
-    do
-        digits[i++] = (char)('0' + fd % 10);
-    while ((fd /= 10) && i < 11);
-    while (i)
-        link[j++] = digits[--i];
-    link[j] = 0;
+    _mpk_format(link, sizeof link, "/proc/self/fd/%d", fd);
     r = mpk_sys(SYS_readlink, link, buf, n - 1, 0, 0, 0);
     if (r <= 0)
         return false;
