@@ -8,6 +8,7 @@
 #include "core/memory.h"
 #include "core/report.h"
 #include "core/revoke.h"
+#include "core/section.h"
 #include "core/thread.h"
 #include "core/vkey.h"
 
@@ -140,29 +141,20 @@ MPK_EXPORT int mpk_begin(int vkey, int prot)
     int rights = prot_rights(prot), r;
     mpk_thread_t *t;
     uint32_t slot;
-    mpk_section_t *s;
     if (rights < 0)
         return fail(EINVAL);
     if (!(slot = live_slot(vkey, &t)))
         return -1;
-    if (!t->sections)
-        t->sections = _mpk_meta_alloc(sizeof(mpk_section_t) * MPK_MAX_SECTIONS);
-    if (!t->sections || t->n_sections == MPK_MAX_SECTIONS) {
+    r = _mpk_section_push(t, slot);
+    if (r) {
         _mpk_leave(t, atomic_load(&t->sync_gen));
-        return fail(ENOMEM);
+        return fail(-r);
     }
-    s = &t->sections[t->n_sections++];
-    s->slot = slot;
-    s->saved = t->views[t->depth][slot];
-    s->all_gen = G->vkeys[slot].all_gen;
-    s->depth = (uint8_t)t->depth;
-    atomic_fetch_add(&G->vkeys[slot].begun, 1);
     /* The rights, and the key brought onto a hardware key now (pkey_set does both). */
     r = _mpk_pkey_set(vkey, (unsigned)rights);
     if (r) {
         _mpk_meta_open();
-        t->n_sections--;
-        atomic_fetch_sub(&G->vkeys[slot].begun, 1);
+        _mpk_section_drop(t);
         _mpk_leave(t, atomic_load(&t->sync_gen));
         return fail(-r);
     }
@@ -172,25 +164,21 @@ MPK_EXPORT int mpk_begin(int vkey, int prot)
 MPK_EXPORT int mpk_end(int vkey)
 {
     mpk_thread_t *t;
-    uint32_t slot = live_slot(vkey, &t), i;
-    unsigned restore;
+    mpk_section_t s;
+    uint32_t slot = live_slot(vkey, &t), seq;
+    int r;
     if (!slot)
         return -1;
-    for (i = t->n_sections; i > 0 && t->sections[i - 1].slot != slot; i--)
-        ;
-    if (i == 0) {
+    if (_mpk_section_pop(t, slot, &s)) {
         _mpk_leave(t, atomic_load(&t->sync_gen));
         return fail(EINVAL); /* no mpk_begin on this key in this thread */
     }
-    i--;
-    /* What the thread had, unless mpk_mprotect gave every thread new rights meanwhile. */
-    restore = t->sections[i].all_gen == G->vkeys[slot].all_gen ? t->sections[i].saved
-                                                                 : G->vkeys[slot].all_rights;
-    for (; i + 1 < t->n_sections; i++)
-        t->sections[i] = t->sections[i + 1];
-    t->n_sections--;
-    atomic_fetch_sub(&G->vkeys[slot].begun, 1);
-    return _mpk_pkey_set(vkey, restore) ? fail(EINVAL) : 0;
+    /* What the thread had, unless mpk_mprotect gave every thread new rights meanwhile; again
+     * if one did so while we wrote. */
+    do
+        r = _mpk_pkey_set(vkey, _mpk_section_restore(&s, &seq));
+    while (!r && _mpk_section_moved(slot, seq));
+    return r ? fail(EINVAL) : 0;
 }
 
 /* ---- every thread ---------------------------------------------------------------------------------- */

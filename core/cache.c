@@ -6,6 +6,7 @@
 #include "core/sync.h"
 #include "core/thread.h"
 #include "core/memory.h"
+#include "core/section.h"
 #include "core/verify.h"
 
 #include <errno.h>
@@ -139,7 +140,7 @@ int _mpk_cache_assign_free(uint32_t slot, mpk_thread_t *self)
  * every candidate is (it will fault back in for its thread, with the same rights). */
 static uint32_t pick_victim(uint32_t avoid)
 {
-    uint32_t best[2] = {0, 0}, candidates[2] = {0, 0};
+    uint32_t best[2] = {0, 0}, candidates[2] = {0, 0}, in_sections = _mpk_sections_hw_mask();
     uint64_t oldest[2] = {UINT64_MAX, UINT64_MAX};
     for (int hw = 1; hw < MPK_HW_KEYS; hw++) {
         uint32_t w = atomic_load(&G->hw[hw]);
@@ -147,7 +148,7 @@ static uint32_t pick_victim(uint32_t avoid)
         int soft;
         if (hw_kind(w) != HW_ASSIGNED || s == avoid || G->vkeys[s].pinned)
             continue;
-        soft = atomic_load(&G->vkeys[s].begun) != 0;
+        soft = (in_sections >> hw) & 1;
         candidates[soft]++;
         if (G->cfg.evict == MPK_VICTIM_RANDOM) {
             G->rng = G->rng * 6364136223846793005ull + 1442695040888963407ull;

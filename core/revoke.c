@@ -45,7 +45,8 @@ bool _mpk_revoke_by_signal(unsigned threads, size_t bytes)
 /* Is thread t inside an mpk_begin section on slot at depth d? Its section keeps its rights. */
 static bool in_section(const mpk_thread_t *t, uint32_t slot, unsigned d)
 {
-    for (uint32_t i = 0; i < t->n_sections; i++)
+    uint32_t n = atomic_load_explicit(&t->n_sections, memory_order_acquire);
+    for (uint32_t i = 0; i < n; i++)
         if (t->sections[i].slot == slot && t->sections[i].depth == d)
             return true;
     return false;
@@ -87,9 +88,16 @@ int _mpk_set_all_locked(uint32_t slot, unsigned rights, mpk_thread_t *self)
 {
     mpk_vkey_t *k = &G->vkeys[slot];
     int hw = vk_hw(atomic_load(&k->word));
+    /* mpk_begin and mpk_end change a thread's sections and view without the lock; the sequence
+     * word is their handshake with us (core/section.c says how). Odd first, with a locked
+     * add, so that our reads of their sections come after they can see it; the views before
+     * the new generation, so that a section that records the new generation saw the new
+     * views. */
+    atomic_fetch_add(&k->all_seq, 1);
     k->all_rights = (uint8_t)rights;
-    k->all_gen++;
     _mpk_views_set_all(slot, rights);
+    atomic_fetch_add_explicit(&k->all_gen, 1, memory_order_release);
+    atomic_fetch_add_explicit(&k->all_seq, 1, memory_order_release);
     if (hw && (rights & (MPK_AD | MPK_WD)))
         take_away(slot, hw, self);
     return 0;

@@ -56,8 +56,10 @@ typedef struct mpk_vkey {
     uint32_t gen;          /* generation of the slot's next number */
     uint8_t pinned;       /* by the config (pin =): never evicted */
     uint8_t all_rights;   /* what the last mpk_mprotect gave every thread */
-    _Atomic uint32_t begun; /* threads inside mpk_begin on it: evicted only if nothing else can be */
-    uint32_t all_gen;     /* mpk_mprotect calls so far: mpk_end restores these rights if newer */
+    _Atomic uint32_t all_gen; /* mpk_mprotect calls so far: mpk_end restores these rights if newer */
+    /* Odd while an mpk_mprotect rewrites every thread's view of this key: mpk_begin and mpk_end,
+     * which run without the lock, wait it out and check it did not move under them (section.c). */
+    _Atomic uint32_t all_seq;
     size_t bytes; /* tracked bytes that carry the key: a freed key lives on while this is > 0 */
     uint64_t lru; /* manager tick of the last use; a benign race when threads update it */
     struct mpk_heap *heap; /* mpk_malloc's heap in this key's group, or NULL */
@@ -108,7 +110,7 @@ typedef struct mpk_thread {
     void *(*start)(void *);     /* pthread_create hand-off: what the child runs */
     void *start_arg;
     struct mpk_section *sections; /* mpk_begin sections open in this thread (stack), or NULL */
-    uint32_t n_sections;
+    _Atomic uint32_t n_sections;  /* read by other threads' mpk_mprotect: entries filled first */
 } mpk_thread_t;
 
 /* An mpk_begin section: the rights to restore at mpk_end, unless an mpk_mprotect came since. */

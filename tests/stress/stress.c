@@ -70,7 +70,7 @@ typedef struct global_model {
 typedef struct section {
     int kidx;            /* key index (all kinds) */
     int rights;          /* what mpk_begin gave */
-    uint64_t before, after; /* global state around mpk_begin */
+    uint64_t before;     /* global state before mpk_begin */
 } section_t;
 
 enum { OP_SET, OP_GET, OP_PROBE, OP_MPROTECT, OP_PRIVATE, OP_REMAP, OP_ALL, OP_BEGIN, OP_END,
@@ -385,8 +385,6 @@ static void op_begin(worker_t *w)
     w->checks++;
     IT_CHECK(mpk_begin(key_of(w, k), prot_of_rights(r)) == 0, "mpk_begin(%d): %s", key_of(w, k),
              strerror(errno));
-    if (is_global(k))
-        s->after = atomic_load(&global_state[k - nshared - nprivate]);
     w->n_sections++;
     w->ops[OP_BEGIN]++;
 }
@@ -395,29 +393,23 @@ static void op_end(worker_t *w)
 {
     int i, k;
     section_t s;
-    uint64_t e1 = 0, e2 = 0;
     if (!w->n_sections)
         return;
     i = (int)(it_rand() % (uint64_t)w->n_sections);
     s = w->sections[i];
     k = s.kidx;
-    if (is_global(k))
-        e1 = atomic_load(&global_state[k - nshared - nprivate]);
     w->checks++;
     IT_CHECK(mpk_end(key_of(w, k)) == 0, "mpk_end(%d): %s", key_of(w, k), strerror(errno));
     w->sections[i] = w->sections[--w->n_sections];
-    if (is_global(k)) {
-        /* mpk_end restores what the thread had before mpk_begin, or the rights of an
-         * mpk_mprotect made since: the model already says which, unless a call overlapped
-         * mpk_begin or mpk_end. */
+    if (is_global(k) && gs_running(s.before)) {
+        /* mpk_end restores what the thread had before mpk_begin, or the rights of the
+         * mpk_mprotect calls made since, even those that overlapped mpk_begin or mpk_end: the
+         * model already says which, except for a call that was running when mpk_begin
+         * started: its rights are the thread's for sure by now. */
         global_model_t *g = &w->global[k - nshared - nprivate];
-        e2 = atomic_load(&global_state[k - nshared - nprivate]);
-        bool clear_end = e1 == e2 && !gs_running(e1);
-        bool clear_begin = s.before == s.after && !gs_running(s.before);
-        if (!clear_end || (!clear_begin && gs_gen(e1) == gs_gen(s.after))) {
-            g->known = false;
-            g->gen = gs_gen(e2);
-        }
+        g->known = true;
+        g->rights = gs_rights(s.before);
+        g->gen = gs_gen(s.before);
     }
     /* A key without a section here: mpk_end says so. */
     if (!section_on(w, k)) {
