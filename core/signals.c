@@ -298,6 +298,50 @@ int _mpk_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
     return r;
 }
 
+int _mpk_sigaction_kernel(int sig, const void *act, void *old, size_t setsize)
+{
+    const struct kernel_sigaction *ka = act;
+    struct kernel_sigaction *ko = old;
+    struct sigaction a, o;
+    int r;
+    if (setsize != sizeof ka->mask)
+        return -EINVAL;
+    if (sig == SIGCANCEL_GLIBC || sig == SIGSETXID_GLIBC)
+        return (int)mpk_sys(SYS_rt_sigaction, sig, act, old, setsize, 0, 0);
+    if (ka) {
+        memset(&a, 0, sizeof a);
+        a.sa_handler = (void (*)(int))ka->handler;
+        a.sa_flags = (int)(ka->flags & ~(unsigned long)SA_RESTORER_FLAG);
+        memcpy(&a.sa_mask, &ka->mask, sizeof ka->mask);
+    }
+    r = _mpk_sigaction(sig, ka ? &a : NULL, ko ? &o : NULL);
+    if (r == 0 && ko) {
+        /* As the kernel would report it: our restorer, which the program's handler returns
+         * through now, whatever restorer it gave. */
+        ko->handler = (uintptr_t)o.sa_handler;
+        ko->flags = (unsigned long)(unsigned)o.sa_flags | SA_RESTORER_FLAG;
+        ko->restorer = _mpk_restore_rt;
+        memcpy(&ko->mask, &o.sa_mask, sizeof ko->mask);
+    }
+    return r;
+}
+
+int _mpk_sigmask_kernel(int how, const void *set, void *old, size_t setsize)
+{
+    sigset_t s, o;
+    int r;
+    if (setsize != sizeof(uint64_t))
+        return -EINVAL;
+    if (set) {
+        sigemptyset(&s);
+        memcpy(&s, set, setsize);
+    }
+    r = _mpk_sigmask(how, set ? &s : NULL, old ? &o : NULL);
+    if (r == 0 && old)
+        memcpy(old, &o, setsize);
+    return r;
+}
+
 /* Handlers installed before we booted (by another constructor, or raw) are taken over as if
  * the program had installed them through sigaction. */
 static void adopt_existing(int sig)

@@ -18,6 +18,12 @@ int _mpk_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
 int _mpk_sigmask(int how, const sigset_t *set, sigset_t *old);
 bool _mpk_segv_blocked_by_program(void);
 
+/* The same two in the kernel's layout (struct sigaction with an 8-byte mask, a sigset of
+ * setsize bytes), for programs that make the system calls through glibc's syscall(). glibc's
+ * own two signals (32 and 33), which its sigaction refuses, reach the kernel as they are. */
+int _mpk_sigaction_kernel(int sig, const void *act, void *old, size_t setsize);
+int _mpk_sigmask_kernel(int how, const void *set, void *old, size_t setsize);
+
 /* Install the library's own SIGSEGV and sync handlers (at boot). */
 int _mpk_signals_boot(void);
 
