@@ -3,7 +3,8 @@
  * thread's write gets through, and after mpk_mprotect(k, PROT_READ|PROT_WRITE) every write does
  * without a fault the program sees (small and large groups, many and few threads: both ways
  * of revoking). mpk_begin is thread-local and never opens another
- * group; 100 groups in turn; the per-key heap honours its key's rights. */
+ * group; a running signal handler gets what mpk_mprotect gives its thread; 100 groups in
+ * turn; the per-key heap honours its key's rights. */
 #include "it.h"
 
 #include <mpk.h>
@@ -123,6 +124,61 @@ static void begin_is_thread_local(void)
     mpk_munmap(k);
 }
 
+/* A handler that is running when mpk_mprotect is called belongs to its thread: it gets the
+ * grant, loses the revocation, and its thread has the new rights once it returns. */
+static int h_key;
+static char *h_group;
+static _Atomic int h_step; /* 1 handler waiting, 2 granted, 3 checked, 4 revoked, 5 checked */
+static int h_wrote, h_read_after_revoke;
+
+static void wait_step(int s)
+{
+    while (atomic_load(&h_step) != s)
+        usleep(100);
+}
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+    atomic_store(&h_step, 1);
+    wait_step(2);
+    h_wrote = it_probe_write(h_group);
+    atomic_store(&h_step, 3);
+    wait_step(4);
+    h_read_after_revoke = it_probe_read(h_group);
+    atomic_store(&h_step, 5);
+}
+
+static void *signalled(void *arg)
+{
+    (void)arg;
+    raise(SIGUSR1);
+    return (void *)(long)it_probe_read(h_group);
+}
+
+static void handler_gets_all_thread_rights(void)
+{
+    pthread_t t;
+    void *read_after;
+    signal(SIGUSR1, on_usr1);
+    h_key = pkey_alloc(0, PKEY_DISABLE_ACCESS);
+    h_group = mpk_mmap(h_key, NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    IT_CHECK(h_key > 0 && h_group != MAP_FAILED, "mpk_mmap: %s", strerror(errno));
+    pthread_create(&t, NULL, signalled, NULL);
+    wait_step(1);
+    IT_CHECK(mpk_mprotect(h_key, PROT_READ | PROT_WRITE) == 0, "grant: %s", strerror(errno));
+    atomic_store(&h_step, 2);
+    wait_step(3);
+    IT_CHECK(mpk_mprotect(h_key, PROT_NONE) == 0, "revoke: %s", strerror(errno));
+    atomic_store(&h_step, 4);
+    pthread_join(t, &read_after);
+    IT_CHECK(h_wrote, "a running handler did not get the grant of mpk_mprotect");
+    IT_CHECK(!h_read_after_revoke, "a running handler kept the rights mpk_mprotect took away");
+    IT_CHECK(!read_after, "the thread had rights after its handler returned");
+    signal(SIGUSR1, SIG_DFL);
+    mpk_munmap(h_key);
+}
+
 static void hundred_groups(void)
 {
     enum { N = 100 };
@@ -186,6 +242,7 @@ int main(void)
     errno = 0;
     IT_CHECK(mpk_init(101) == -1 && errno == EINVAL, "mpk_init(101)");
     begin_is_thread_local();
+    handler_gets_all_thread_rights();
     hundred_groups();
     heap();
     /* Two ways to revoke: moving a group's pages (one page-table change) is cheaper for small
