@@ -23,7 +23,7 @@ typedef struct mpk_sealed {
     unsigned exit_key;       /* pthread key whose destructor tells us a thread ended */
     int exit_key_ok;
     void *real[5];           /* the preload's next definitions (pthread_create, ...) */
-    void *real_io[24];       /* ... and of the calls that copy to or from a buffer (preload/io.c) */
+    void *real_io[32];       /* ... and of the calls that copy to or from a buffer (preload/io.c) */
     int wx_enable, wx_rwx;   /* copies of the W^X settings for paths that run before the
                                 metadata key is open (the arena may not be readable yet) */
 } mpk_sealed_t;

@@ -1,5 +1,6 @@
 /* preload/io.c: the calls that copy to or from a program's buffer (read, write, recv, send and
- * their vector, positioned and fortified forms). The kernel honours PKRU when it copies, so
+ * their vector, positioned and fortified forms; stdio's fread and fwrite, which move large
+ * blocks with glibc's internal calls). The kernel honours PKRU when it copies, so
  * memory that the library opens lazily (a grant from mpk_mprotect not yet picked up, a key
  * that is evicted, a [region] rule not yet decided for this thread) would fail with EFAULT
  * where the thread has the right to it. Each wrapper calls glibc's own function (so that
@@ -12,19 +13,22 @@
 #include "core/fault.h"
 
 #include <dlfcn.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
 enum {
     IO_READ, IO_WRITE, IO_PREAD, IO_PWRITE, IO_READV, IO_WRITEV, IO_PREADV, IO_PWRITEV,
     IO_RECV, IO_RECVFROM, IO_RECVMSG, IO_SEND, IO_SENDTO, IO_SENDMSG,
-    IO_READ_CHK, IO_PREAD_CHK, IO_RECV_CHK, IO_RECVFROM_CHK, IO_N
+    IO_READ_CHK, IO_PREAD_CHK, IO_RECV_CHK, IO_RECVFROM_CHK,
+    IO_FREAD, IO_FREAD_UNLOCKED, IO_FREAD_CHK, IO_FREAD_UNLOCKED_CHK, IO_FWRITE, IO_FWRITE_UNLOCKED, IO_N
 };
 
 static const char *const io_names[IO_N] = {
     "read", "write", "pread64", "pwrite64", "readv", "writev", "preadv64", "pwritev64",
     "recv", "recvfrom", "recvmsg", "send", "sendto", "sendmsg",
     "__read_chk", "__pread64_chk", "__recv_chk", "__recvfrom_chk",
+    "fread", "fread_unlocked", "__fread_chk", "__fread_unlocked_chk", "fwrite", "fwrite_unlocked",
 };
 
 _Static_assert(IO_N <= sizeof _mpk_sealed.real_io / sizeof _mpk_sealed.real_io[0], "real_io too small");
@@ -206,4 +210,76 @@ MPK_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, __CONST_
 MPK_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
     AGAIN(((msg_fn)real(IO_SENDMSG))(fd, msg, flags), reach_msg(msg, false));
+}
+
+/* ---- stdio's large blocks ----------------------------------------------------------------------
+ * fread and fwrite move a block larger than the stream's buffer straight between the program's
+ * buffer and the file, with glibc's internal read and write, which the wrappers above never
+ * see. Each is called with size 1 (glibc works on size * n bytes either way), so that the count
+ * it returns is exact in bytes. After an EFAULT that the manager cures, the error this call
+ * left on the stream is cleared (never one that was there before) and the rest is moved by
+ * another call: nothing read or written is lost, but another thread's call on the same stream
+ * may fall between the two (only on that rare path). */
+#undef fread_unlocked /* <stdio.h> makes macros of these two when optimising */
+#undef fwrite_unlocked
+typedef size_t (*fio_fn)(void *, size_t, size_t, FILE *);
+typedef size_t (*fread_chk_fn)(void *, size_t, size_t, size_t, FILE *);
+
+static size_t stdio_again(int which, void *buf, size_t size, size_t n, FILE *fp, bool into)
+{
+    fio_fn f = (fio_fn)real(which);
+    size_t total, done;
+    bool had_error;
+    if (!_mpk_in_play() || !size || __builtin_mul_overflow(size, n, &total))
+        return f(buf, size, n, fp); /* nothing opens lazily, or glibc's answer whatever it is */
+    had_error = ferror_unlocked(fp);
+    done = f(buf, 1, total, fp);
+    for (int i = 0; mpk_unlikely(done < total) && ferror_unlocked(fp) && !had_error && errno == EFAULT &&
+                    i < 3 && reach((char *)buf + done, total - done, into);
+         i++) {
+        clearerr_unlocked(fp); /* the stream's lock is recursive: held by f, or by the caller */
+        done += f((char *)buf + done, 1, total - done, fp);
+    }
+    return done == total ? n : done / size;
+}
+
+MPK_EXPORT size_t fread(void *buf, size_t size, size_t n, FILE *fp)
+{
+    return stdio_again(IO_FREAD, buf, size, n, fp, true);
+}
+
+MPK_EXPORT size_t fread_unlocked(void *buf, size_t size, size_t n, FILE *fp)
+{
+    return stdio_again(IO_FREAD_UNLOCKED, buf, size, n, fp, true);
+}
+
+/* The fortified forms check the buffer's size first, with glibc's own message and abort. */
+static bool fits(size_t buflen, size_t size, size_t n)
+{
+    size_t total;
+    return !__builtin_mul_overflow(size, n, &total) && total <= buflen;
+}
+
+MPK_EXPORT size_t __fread_chk(void *buf, size_t buflen, size_t size, size_t n, FILE *fp)
+{
+    if (!fits(buflen, size, n))
+        return ((fread_chk_fn)real(IO_FREAD_CHK))(buf, buflen, size, n, fp);
+    return stdio_again(IO_FREAD, buf, size, n, fp, true);
+}
+
+MPK_EXPORT size_t __fread_unlocked_chk(void *buf, size_t buflen, size_t size, size_t n, FILE *fp)
+{
+    if (!fits(buflen, size, n))
+        return ((fread_chk_fn)real(IO_FREAD_UNLOCKED_CHK))(buf, buflen, size, n, fp);
+    return stdio_again(IO_FREAD_UNLOCKED, buf, size, n, fp, true);
+}
+
+MPK_EXPORT size_t fwrite(const void *buf, size_t size, size_t n, FILE *fp)
+{
+    return stdio_again(IO_FWRITE, (void *)buf, size, n, fp, false);
+}
+
+MPK_EXPORT size_t fwrite_unlocked(const void *buf, size_t size, size_t n, FILE *fp)
+{
+    return stdio_again(IO_FWRITE_UNLOCKED, (void *)buf, size, n, fp, false);
 }

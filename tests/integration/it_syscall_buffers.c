@@ -2,7 +2,8 @@
  * or from user memory, so what libmpk does lazily (a grant from mpk_mprotect that a thread has
  * not picked up yet, a key that is evicted) must not turn a thread's rights into EFAULT:
  * read() into and write() from such memory work exactly as they would for the thread's own
- * rights, and fail with EFAULT where the thread has no rights. Linked with -lmpk, preloaded. */
+ * rights, and fail with EFAULT where the thread has no rights; so do stdio's large blocks
+ * (fread, fwrite), which glibc moves with its internal calls. Linked with -lmpk, preloaded. */
 #include "it.h"
 
 #include "mpk.h"
@@ -151,6 +152,84 @@ static void evicted_keys(void)
     }
 }
 
+/* stdio moves large blocks straight between the file and the buffer with glibc's internal
+ * read and write: fread into and fwrite from pages of evicted keys, plain, unlocked and
+ * fortified, whole blocks and a count that ends in a partial element. */
+size_t __fread_chk(void *ptr, size_t ptrlen, size_t size, size_t n, FILE *fp);
+
+enum { BLOCK = 4 * 4096 };
+
+static void fill(unsigned char *p, int seed)
+{
+    for (int i = 0; i < BLOCK; i++)
+        p[i] = (unsigned char)(i * 7 + seed);
+}
+
+static bool same(const unsigned char *p, int seed)
+{
+    for (int i = 0; i < BLOCK; i++)
+        if (p[i] != (unsigned char)(i * 7 + seed))
+            return false;
+    return true;
+}
+
+/* Touch every other buffer: more keys than the hardware has, so b's key is pushed out. */
+static void evict_all_but(unsigned char **bufs, const unsigned char *b)
+{
+    for (int i = 0; i < NKEYS; i++)
+        if (bufs[i] != b)
+            ((volatile unsigned char *)bufs[i])[0];
+}
+
+static void stdio_blocks(void)
+{
+    int keys[NKEYS], bad_read = 0, bad_write = 0, bad_count = 0;
+    unsigned char *bufs[NKEYS], *file_data = malloc(BLOCK);
+    FILE *f = tmpfile(), *out = tmpfile();
+    IT_CHECK(f && out && file_data, "tmpfile: %s", strerror(errno));
+    fill(file_data, 3);
+    IT_CHECK(fwrite(file_data, 1, BLOCK, f) == BLOCK && fflush(f) == 0, "the file");
+    for (int i = 0; i < NKEYS; i++) {
+        keys[i] = pkey_alloc(0, 0);
+        bufs[i] = it_page(BLOCK / 4096);
+        IT_CHECK(keys[i] > 0 && pkey_mprotect(bufs[i], BLOCK, PROT_READ | PROT_WRITE, keys[i]) == 0, "key and buffer");
+    }
+    for (int round = 0; round < 3; round++)
+        for (int i = 0; i < NKEYS; i++) {
+            unsigned char *b = bufs[(i * 5 + round) % NKEYS];
+            size_t got;
+            rewind(f);
+            evict_all_but(bufs, b);
+            switch ((i + round) % 3) {
+            case 0: got = fread(b, 4096, 4, f); break;
+            case 1: got = fread_unlocked(b, 4096, 4, f); break;
+            default: got = __fread_chk(b, BLOCK, 4096, 4, f); break;
+            }
+            bad_read += got != 4 || !same(b, 3);
+            rewind(f);
+            memset(b, 0, BLOCK);
+            evict_all_but(bufs, b);
+            bad_count += fread(b, 3000, 6, f) != 5 || !same(b, 3); /* 16384 bytes: 5 whole elements */
+            fill(b, i);
+            rewind(out);
+            evict_all_but(bufs, b);
+            got = i & 1 ? fwrite(b, 1, BLOCK, out) : fwrite_unlocked(b, BLOCK, 1, out);
+            bad_write += got != (i & 1 ? (size_t)BLOCK : 1) || fflush(out) != 0 || ferror(out);
+            rewind(out);
+            bad_write += fread(file_data, 1, BLOCK, out) != BLOCK || !same(file_data, i);
+        }
+    IT_CHECK(bad_read == 0, "%d freads into buffers of evicted keys went wrong", bad_read);
+    IT_CHECK(bad_count == 0, "%d freads ending in a partial element counted wrong", bad_count);
+    IT_CHECK(bad_write == 0, "%d fwrites from buffers of evicted keys went wrong", bad_write);
+    fclose(f);
+    fclose(out);
+    free(file_data);
+    for (int i = 0; i < NKEYS; i++) {
+        munmap(bufs[i], BLOCK);
+        pkey_free(keys[i]);
+    }
+}
+
 int main(void)
 {
     it_require_pku();
@@ -159,5 +238,6 @@ int main(void)
         return 1;
     lazy_grant();
     evicted_keys();
+    stdio_blocks();
     return it_done("syscall_buffers");
 }
