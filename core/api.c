@@ -150,9 +150,11 @@ MPK_EXPORT int mpk_begin(int vkey, int prot)
         _mpk_leave(t, atomic_load(&t->sync_gen));
         return fail(-r);
     }
-    /* The rights, and the key brought onto a hardware key now (pkey_set does both). */
-    r = _mpk_pkey_set(vkey, (unsigned)rights);
+    /* The rights, and the key brought onto a hardware key now (as pkey_set, without finding
+     * the thread and the slot again). */
+    r = _mpk_rights_set(t, slot, (uint32_t)vkey, (unsigned)rights);
     if (r) {
+        _mpk_bad_key("mpk_begin", vkey, NULL); /* freed by another thread meanwhile */
         _mpk_meta_open();
         _mpk_section_drop(t);
         _mpk_leave(t, atomic_load(&t->sync_gen));
@@ -175,9 +177,13 @@ MPK_EXPORT int mpk_end(int vkey)
     }
     /* What the thread had, unless mpk_mprotect gave every thread new rights meanwhile; again
      * if one did so while we wrote. */
-    do
-        r = _mpk_pkey_set(vkey, _mpk_section_restore(&s, &seq));
-    while (!r && _mpk_section_moved(slot, seq));
+    r = _mpk_rights_set(t, slot, (uint32_t)vkey, _mpk_section_restore(&s, &seq));
+    while (mpk_unlikely(!r && _mpk_section_moved(slot, seq))) {
+        _mpk_meta_open(); /* the write before closed it */
+        r = _mpk_rights_set(t, slot, (uint32_t)vkey, _mpk_section_restore(&s, &seq));
+    }
+    if (r)
+        _mpk_bad_key("mpk_end", vkey, NULL);
     return r ? fail(EINVAL) : 0;
 }
 
