@@ -11,8 +11,9 @@
  * sees the other's store:
  *  - push: record, publish (entries, then the count), fence, then wait until all_seq is even.
  *    A call that started before the fence may have missed the section, but it has finished when
- *    we go on, and it moved all_gen after we read it (so mpk_end restores its rights); a call
- *    that starts after the fence sees the section.
+ *    we go on, and either we recorded the view it wrote or it moved all_gen after we read it
+ *    (so mpk_end restores its rights either way); a call that starts after the fence sees the
+ *    section.
  *  - pop: unpublish, wait for even, read what to restore; the caller writes it, and after a
  *    fence we check all_seq. If it moved, a call ran that may have seen the section or written
  *    the view before us: read and write again. A call that starts after the check no longer
