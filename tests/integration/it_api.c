@@ -3,8 +3,9 @@
  * thread's write gets through, and after mpk_mprotect(k, PROT_READ|PROT_WRITE) every write does
  * without a fault the program sees (small and large groups, many and few threads: both ways
  * of revoking). mpk_begin is thread-local and never opens another
- * group; a running signal handler gets what mpk_mprotect gives its thread; 100 groups in
- * turn; the per-key heap honours its key's rights. */
+ * group; a running signal handler gets what mpk_mprotect gives its thread; keys in sections
+ * are not evicted while others can be; 100 groups in turn; the per-key heap honours its key's
+ * rights. */
 #include "it.h"
 
 #include <mpk.h>
@@ -179,6 +180,57 @@ static void handler_gets_all_thread_rights(void)
     mpk_munmap(h_key);
 }
 
+/* The protection key of the mapping that holds p, from /proc/self/smaps; -1 if not found. */
+static int smaps_key(const void *p)
+{
+    char line[256];
+    unsigned long a, b, want = (unsigned long)p;
+    int in = 0, pkey = -1;
+    FILE *f = fopen("/proc/self/smaps", "r");
+    while (f && fgets(line, sizeof line, f)) {
+        if (sscanf(line, "%lx-%lx ", &a, &b) == 2 && strchr(line, '-') < strchr(line, ' '))
+            in = a <= want && want < b;
+        else if (in && sscanf(line, "ProtectionKey: %d", &pkey) == 1)
+            break;
+    }
+    if (f)
+        fclose(f);
+    return pkey;
+}
+
+/* Keys inside a section are never evicted while others can be (design.md §4): six groups in
+ * sections keep their hardware keys while 40 other keys take turns on the rest. */
+static void sections_stay_resident(void)
+{
+    enum { IN = 6, OTHERS = 40 };
+    int in[IN], hw[IN], others[OTHERS];
+    char *g[IN], *o[OTHERS];
+    for (int i = 0; i < IN; i++) {
+        in[i] = pkey_alloc(0, PKEY_DISABLE_ACCESS);
+        g[i] = mpk_mmap(in[i], NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        IT_CHECK(in[i] > 0 && g[i] != MAP_FAILED && mpk_begin(in[i], PROT_READ | PROT_WRITE) == 0,
+                 "section %d: %s", i, strerror(errno));
+        g[i][0] = 1;
+        hw[i] = smaps_key(g[i]);
+        IT_CHECK(hw[i] > 0, "section %d's group has no hardware key (%d)", i, hw[i]);
+    }
+    for (int i = 0; i < OTHERS; i++) {
+        others[i] = pkey_alloc(0, 0);
+        o[i] = mpk_mmap(others[i], NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        IT_CHECK(others[i] > 0 && o[i] != MAP_FAILED, "other key %d", i);
+    }
+    for (int round = 0; round < 3; round++)
+        for (int i = 0; i < OTHERS; i++)
+            IT_CHECK(it_probe_write(o[i]), "other key %d not writable", i);
+    for (int i = 0; i < IN; i++) {
+        IT_CHECK(smaps_key(g[i]) == hw[i], "section %d's group was evicted (key %d, was %d)", i,
+                 smaps_key(g[i]), hw[i]);
+        IT_CHECK(mpk_end(in[i]) == 0 && mpk_munmap(in[i]) == 0, "end %d", i);
+    }
+    for (int i = 0; i < OTHERS; i++)
+        mpk_munmap(others[i]);
+}
+
 static void hundred_groups(void)
 {
     enum { N = 100 };
@@ -243,6 +295,7 @@ int main(void)
     IT_CHECK(mpk_init(101) == -1 && errno == EINVAL, "mpk_init(101)");
     begin_is_thread_local();
     handler_gets_all_thread_rights();
+    sections_stay_resident();
     hundred_groups();
     heap();
     /* Two ways to revoke: moving a group's pages (one page-table change) is cheaper for small
