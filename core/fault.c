@@ -178,7 +178,7 @@ static unsigned unreachable(mpk_thread_t *t, uintptr_t a, uintptr_t b, bool writ
             continue;
         if (!thread_may(t, slot, write, false))
             continue;
-        if (hw && allowed_by_rights((pkru >> (2 * hw)) & 3, write, false))
+        if (hw && allowed_by_rights(mpk_pkru_bits(pkru, hw), write, false))
             continue;
         out[n++] = slot;
     }

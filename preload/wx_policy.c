@@ -36,6 +36,7 @@ static bool parse_line(const char *l, uintptr_t *lo, uintptr_t *hi, bool *privat
 }
 
 typedef struct {
+    const struct mpk_config *c;
     uintptr_t a, b, covered; /* the range asked about; how far from a the mappings reach */
     const char *why;         /* why not, once a mapping says so */
 } eligible_t;
@@ -43,7 +44,6 @@ typedef struct {
 /* One line of maps against the range: false (stop) once a mapping rules it out. */
 static bool eligible_line(void *ctx, const char *l)
 {
-    const struct mpk_config *c = _mpk_preload_config();
     eligible_t *e = ctx;
     uintptr_t lo, hi;
     bool priv;
@@ -54,7 +54,7 @@ static bool eligible_line(void *ctx, const char *l)
         e->why = "not converted: a shared mapping; left to mprotect";
     else if (!strcmp(path, "[stack]"))
         e->why = "not converted: the stack; left to mprotect";
-    else if (c->wx.file[0] && (!path[0] || path[0] == '[' || !mpk_glob_match(c->wx.file, path)))
+    else if (e->c->wx.file[0] && (!path[0] || path[0] == '[' || !mpk_glob_match(e->c->wx.file, path)))
         e->why = "not converted: not a mapping [wx] file names; left to mprotect";
     else if (lo <= e->covered && hi > e->covered)
         e->covered = hi;
@@ -64,7 +64,7 @@ static bool eligible_line(void *ctx, const char *l)
 /* Every mapping that meets [a, b) is private and (if [wx] file is set) a file it matches. */
 static bool eligible(uintptr_t a, uintptr_t b, const char **why)
 {
-    eligible_t e = {a, b, a, NULL};
+    eligible_t e = {_mpk_preload_config(), a, b, a, NULL};
     if (!_mpk_proc_lines("/proc/self/maps", eligible_line, &e))
         e.why = "not converted: /proc/self/maps unreadable; left to mprotect";
     else if (!e.why && e.covered < b)
