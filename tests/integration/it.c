@@ -167,21 +167,62 @@ bool it_libmpk_data(uintptr_t *lo, uintptr_t *hi)
     return range[0] != 0;
 }
 
-char *it_libmpk_arena(void)
+/* Each mapping of /proc/self/smaps that has a ProtectionKey line, with that key, to
+ * each(lo, hi, key, ctx) until it returns false. */
+static void smaps_keys(bool (*each)(unsigned long lo, unsigned long hi, int key, void *ctx), void *ctx)
 {
     FILE *f = fopen("/proc/self/smaps", "r");
     char line[512];
-    unsigned long lo = 0, best = 0, a, b;
-    int best_key = 0, key;
+    unsigned long lo = 0, hi = 0, a, b;
+    int key;
     while (f && fgets(line, sizeof line, f)) {
-        if (sscanf(line, "%lx-%lx ", &a, &b) == 2 && strchr(line, '-') < strchr(line, ' '))
+        if (sscanf(line, "%lx-%lx ", &a, &b) == 2 && strchr(line, '-') < strchr(line, ' ')) {
             lo = a;
-        else if (sscanf(line, "ProtectionKey: %d", &key) == 1 && key > best_key) {
-            best_key = key;
-            best = lo;
+            hi = b;
+        } else if (sscanf(line, "ProtectionKey: %d", &key) == 1 && !each(lo, hi, key, ctx)) {
+            break;
         }
     }
     if (f)
         fclose(f);
-    return (char *)best;
+}
+
+typedef struct {
+    unsigned long start;
+    int key;
+} mapping_key_t;
+
+static bool highest_key(unsigned long lo, unsigned long hi, int key, void *ctx)
+{
+    mapping_key_t *best = ctx;
+    (void)hi;
+    if (key > best->key) {
+        best->key = key;
+        best->start = lo;
+    }
+    return true;
+}
+
+char *it_libmpk_arena(void)
+{
+    mapping_key_t best = {0, 0};
+    smaps_keys(highest_key, &best);
+    return (char *)best.start;
+}
+
+static bool key_at(unsigned long lo, unsigned long hi, int key, void *ctx)
+{
+    mapping_key_t *want = ctx;
+    if (lo <= want->start && want->start < hi) {
+        want->key = key;
+        return false;
+    }
+    return true;
+}
+
+int it_pkey_of(const void *p)
+{
+    mapping_key_t want = {(unsigned long)p, -1};
+    smaps_keys(key_at, &want);
+    return want.key;
 }

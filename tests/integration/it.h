@@ -58,6 +58,9 @@ bool it_libmpk_data(uintptr_t *lo, uintptr_t *hi);
  * metadata arena once it is active. NULL if no mapping has a key. */
 char *it_libmpk_arena(void);
 
+/* The protection key of the mapping that holds p, from /proc/self/smaps; -1 if not found. */
+int it_pkey_of(const void *p);
+
 extern int it_failures;
 #define IT_CHECK(cond, ...)                                                                        \
     do {                                                                                           \

@@ -180,24 +180,6 @@ static void handler_gets_all_thread_rights(void)
     mpk_munmap(h_key);
 }
 
-/* The protection key of the mapping that holds p, from /proc/self/smaps; -1 if not found. */
-static int smaps_key(const void *p)
-{
-    char line[256];
-    unsigned long a, b, want = (unsigned long)p;
-    int in = 0, pkey = -1;
-    FILE *f = fopen("/proc/self/smaps", "r");
-    while (f && fgets(line, sizeof line, f)) {
-        if (sscanf(line, "%lx-%lx ", &a, &b) == 2 && strchr(line, '-') < strchr(line, ' '))
-            in = a <= want && want < b;
-        else if (in && sscanf(line, "ProtectionKey: %d", &pkey) == 1)
-            break;
-    }
-    if (f)
-        fclose(f);
-    return pkey;
-}
-
 /* Keys inside a section are never evicted while others can be (design.md §4): six groups in
  * sections keep their hardware keys while 40 other keys take turns on the rest. */
 static void sections_stay_resident(void)
@@ -211,7 +193,7 @@ static void sections_stay_resident(void)
         IT_CHECK(in[i] > 0 && g[i] != MAP_FAILED && mpk_begin(in[i], PROT_READ | PROT_WRITE) == 0,
                  "section %d: %s", i, strerror(errno));
         g[i][0] = 1;
-        hw[i] = smaps_key(g[i]);
+        hw[i] = it_pkey_of(g[i]);
         IT_CHECK(hw[i] > 0, "section %d's group has no hardware key (%d)", i, hw[i]);
     }
     for (int i = 0; i < OTHERS; i++) {
@@ -223,8 +205,8 @@ static void sections_stay_resident(void)
         for (int i = 0; i < OTHERS; i++)
             IT_CHECK(it_probe_write(o[i]), "other key %d not writable", i);
     for (int i = 0; i < IN; i++) {
-        IT_CHECK(smaps_key(g[i]) == hw[i], "section %d's group was evicted (key %d, was %d)", i,
-                 smaps_key(g[i]), hw[i]);
+        IT_CHECK(it_pkey_of(g[i]) == hw[i], "section %d's group was evicted (key %d, was %d)", i,
+                 it_pkey_of(g[i]), hw[i]);
         IT_CHECK(mpk_end(in[i]) == 0 && mpk_munmap(in[i]) == 0, "end %d", i);
     }
     for (int i = 0; i < OTHERS; i++)
