@@ -299,12 +299,29 @@ def write_readme(path, results_rel, m, md_targets, args):
         f.write(text)
 
 
+def counted(path):
+    """The counts table bench/count/run wrote, without its own heading."""
+    with open(path) as f:
+        lines = f.read().splitlines()
+    return "\n".join(l for l in lines if not l.startswith("# ")).strip()
+
+
+def replace_block(text, name, body):
+    """text with what stands between <!-- NAME:begin --> and <!-- NAME:end --> replaced by body."""
+    begin, end = "<!-- %s:begin -->" % name, "<!-- %s:end -->" % name
+    if begin not in text or end not in text:
+        print("report.py: README has no %s ... %s markers; left alone" % (begin, end), file=sys.stderr)
+        return text
+    return text[:text.index(begin)] + begin + "\n" + body + "\n" + text[text.index(end):]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
     ap.add_argument("--mode", default="full")
     ap.add_argument("--elapsed", default="?")
     ap.add_argument("--readme")
+    ap.add_argument("--counts")
     ap.add_argument("logs", nargs="+")
     args = ap.parse_args()
     results, infos, sections, loads = parse_logs(args.logs)
@@ -323,6 +340,7 @@ def main():
              "other jobs on a shared machine); batches that wait for other threads (the kv-store with "
              "2 and 4 threads, the cache-miss sweep, mpk_mprotect, the W^X flips), whole programs "
              "(start-up, LuaJIT) and memcached are timed with the wall clock.", "",
+             "## Counted costs", "", counted(args.counts) if args.counts else "(the counting run failed)", "",
              "## Targets", "", md_targets, "", "## Charts", ""]
     parts += ["![%s (%s)](%s)" % (t, WHERE_TEXT[w], p) for t, w, p in made] or ["(no sweep ran)"]
     parts += ["", "## Notes", "", notes(infos), "", "## Every figure", "", results_table(results), ""]
@@ -331,6 +349,11 @@ def main():
     if args.readme:
         write_readme(args.readme, os.path.relpath(args.out, os.path.dirname(os.path.abspath(args.readme))),
                      m, md_targets, args)
+        if args.counts:
+            with open(args.readme) as f:
+                text = f.read()
+            with open(args.readme, "w") as f:
+                f.write(replace_block(text, "counts", counted(args.counts)))
     print("report.py: wrote %s and %d charts" % (args.out, len(made)))
 
 
