@@ -11,6 +11,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,16 +186,32 @@ static long c_churn(void)
     return 100;
 }
 
-/* ---- all-thread rights: mpk_mprotect (libmpk) or mprotect (raw) with N other threads --------- */
-static volatile int stop_threads;
+/* ---- all-thread rights: mpk_mprotect (libmpk) or mprotect (raw) with N other threads ---------
+ * Busy threads read the group's page whenever it is open and count their reads, so each pair
+ * revokes rights they use and they take the grant up again; idle ones sleep. Around each pair
+ * the main thread closes the gate and waits until no busy thread is reading, and after it waits
+ * (spinning, no system call: the scheduler's timer moves it) until each has read again. The same
+ * steps raw and under libmpk; the spinning makes instruction counts the scheduler's. */
+static volatile int stop_threads, gate_open;
+static _Atomic int reading;
+static _Atomic long reads[8];
+static char *group_page;
 static pthread_mutex_t idle_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t idle_cond = PTHREAD_COND_INITIALIZER;
 
 static void *busy_thread(void *a)
 {
-    (void)a;
-    while (!stop_threads)
-        sink++;
+    _Atomic long *mine = a;
+    while (!stop_threads) {
+        if (!gate_open)
+            continue;
+        atomic_fetch_add(&reading, 1);
+        if (gate_open) {
+            sink += group_page[0];
+            atomic_fetch_add(mine, 1);
+        }
+        atomic_fetch_sub(&reading, 1);
+    }
     return NULL;
 }
 
@@ -208,28 +225,46 @@ static void *idle_thread(void *a)
     return NULL;
 }
 
+static void revoke_grant(int k, int busy)
+{
+    long before[8];
+    gate_open = 0;
+    while (atomic_load(&reading))
+        ;
+    for (int i = 0; i < busy; i++)
+        before[i] = atomic_load(&reads[i]);
+    if (api_mprotect) {
+        if (api_mprotect(k, PROT_NONE) || api_mprotect(k, PROT_READ | PROT_WRITE))
+            die("mpk_mprotect");
+    } else if (mprotect(group_page, PAGE, PROT_NONE) || mprotect(group_page, PAGE, PROT_READ | PROT_WRITE)) {
+        die("mprotect");
+    }
+    gate_open = 1;
+    for (int i = 0; i < busy; i++)
+        while (atomic_load(&reads[i]) == before[i])
+            ;
+}
+
 static long all_threads(int nthreads, int busy)
 {
     pthread_t th[8];
-    char *p;
-    int k = keyed_page(0, &p);
+    int k = keyed_page(0, &group_page);
     if (k < 0)
         die("pkey_alloc");
+    gate_open = 1;
     for (int i = 0; i < nthreads; i++)
-        if (pthread_create(&th[i], NULL, busy ? busy_thread : idle_thread, NULL))
+        if (pthread_create(&th[i], NULL, busy ? busy_thread : idle_thread, (void *)&reads[i]))
             die("pthread_create");
     usleep(20000); /* the threads are running (or asleep) before the window opens */
-    if (api_mprotect)
-        COUNTED(20, 2, (api_mprotect(k, PROT_NONE), api_mprotect(k, PROT_READ | PROT_WRITE)));
-    else
-        COUNTED(20, 2, (mprotect(p, PAGE, PROT_NONE), mprotect(p, PAGE, PROT_READ | PROT_WRITE)));
+    long n = busy ? 10 : 20; /* fewer pairs when each waits for the scheduler */
+    COUNTED(n, 2, revoke_grant(k, busy ? nthreads : 0));
     pthread_mutex_lock(&idle_lock);
     stop_threads = 1;
     pthread_cond_broadcast(&idle_cond);
     pthread_mutex_unlock(&idle_lock);
     for (int i = 0; i < nthreads; i++)
         pthread_join(th[i], NULL);
-    return 20;
+    return n;
 }
 
 static long c_all1(void) { return all_threads(0, 0); }
