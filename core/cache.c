@@ -18,6 +18,13 @@ static void set_hw_of(uint32_t slot, int hw)
     atomic_store(&G->vkeys[slot].word, vk_word(vk_number(w), vk_state(w), hw));
 }
 
+/* The kernel said no: remember it, so that misses do not ask again (see kernel_dry). */
+static int kernel_dried(void)
+{
+    G->kernel_dry = G->exec_only_maybe + 1;
+    return 0;
+}
+
 /* A new hardware key from the kernel, within the budget. While the program has not asked for
  * execute-only memory, the kernel's last free key is left to it: the kernel takes one for
  * PROT_EXEC-only mappings, and without it such memory would silently become readable. */
@@ -26,14 +33,16 @@ static int kernel_key(void)
     long hw, spare;
     if (G->cfg.hw_budget && G->hw_held >= G->cfg.hw_budget)
         return 0;
+    if (G->kernel_dry == G->exec_only_maybe + 1)
+        return 0;
     hw = mpk_sys_pkey_alloc(0, MPK_AD);
     if (hw <= 0 || hw >= MPK_HW_KEYS)
-        return 0;
+        return kernel_dried();
     if (!G->exec_only_maybe) {
         spare = mpk_sys_pkey_alloc(0, MPK_AD);
         if (spare < 0) {
             mpk_sys_pkey_free((int)hw);
-            return 0;
+            return kernel_dried();
         }
         mpk_sys_pkey_free((int)spare);
     }

@@ -134,9 +134,11 @@ int _mpk_pkey_free(int key)
     slot = _mpk_vkey_slot(key, NULL);
     if (slot)
         r = _mpk_key_free_locked(slot, key);
-    else if (_mpk_foreign_hw_key(key))
+    else if (_mpk_foreign_hw_key(key)) {
         r = (int)mpk_sys_pkey_free(key);
-    else
+        if (r == 0)
+            G->kernel_dry = 0; /* the kernel has a key to give again */
+    } else
         r = -EINVAL;
     _mpk_unlock(&G->lock, &saved);
     if (r == -EINVAL)
@@ -240,7 +242,16 @@ int _mpk_pkey_set(int key, unsigned rights)
     return -EINVAL;
 }
 
-int _mpk_pkey_get(int key)
+/* The hot path of pkey_get only reads, and the manager's state is readable whenever the
+ * metadata key is write-disabled only (as it is outside the library): then no WRPKRU, and no
+ * sync can be undone by a write that is never made. Otherwise (a handler that did not come
+ * through us, a program that wrote PKRU itself) the ordinary way below opens the key first. */
+static inline bool meta_readable(uint32_t pkru)
+{
+    return !(pkru & _mpk_sealed.meta_mask & 0x55555555u);
+}
+
+static __attribute__((noinline)) int pkey_get_slow(int key)
 {
     mpk_thread_t *t = _mpk_thread();
     uint32_t slot, gen;
@@ -259,4 +270,14 @@ int _mpk_pkey_get(int key)
     if (r == -EINVAL)
         _mpk_bad_key("pkey_get", key, NULL);
     return r;
+}
+
+int _mpk_pkey_get(int key)
+{
+    mpk_thread_t *t;
+    uint32_t slot;
+    if (mpk_likely(meta_readable(mpk_rdpkru()) && (t = _mpk_thread_peek()) &&
+                   (slot = _mpk_vkey_slot(key, NULL))))
+        return t->views[t->depth][slot];
+    return pkey_get_slow(key);
 }

@@ -104,13 +104,36 @@ void _mpk_memory_forget_key(uint32_t slot)
     }
 }
 
+/* The map's extent, for the lock-free paths of mmap, munmap and mprotect: memory outside it
+ * carries no key of ours, so those calls go straight to the kernel. Published whenever the map
+ * grows (under the lock, before any eviction can give its pages the evicted protection) and
+ * narrowed at the end of each locked call. Outside the arena: read before the metadata key is
+ * open. A program that forges it gains nothing an inline system call would not give it. */
+static _Atomic uintptr_t map_lo, map_hi;
+
+static void publish_bounds(void)
+{
+    mpk_ranges_t *m = &G->ranges;
+    atomic_store(&map_lo, m->n ? m->v[0].start : 0);
+    atomic_store(&map_hi, m->n ? m->v[m->n - 1].end : 0);
+}
+
+/* [a, b) lies outside every range the map tracks, as last published. */
+static bool untracked(uintptr_t a, uintptr_t b)
+{
+    uintptr_t hi = atomic_load(&map_hi);
+    return hi == 0 || b <= atomic_load(&map_lo) || a >= hi;
+}
+
 int _mpk_memory_track(uintptr_t a, uintptr_t b, uint32_t slot, int prot)
 {
     int r = _mpk_memory_forget(a, b);
     if (!r)
         r = -mpk_ranges_set(&G->ranges, a, b, slot, prot);
-    if (!r)
+    if (!r) {
         G->vkeys[slot].bytes += b - a;
+        publish_bounds();
+    }
     return r;
 }
 
@@ -143,17 +166,6 @@ static int op_begin(op_t *op)
     _mpk_lock(&G->lock, &op->saved);
     op->t->locked = 1;
     return 0;
-}
-
-/* The map's extent, for the lock-free check of new mappings in _mpk_mmap. Outside the arena:
- * that check runs before the metadata key is open. Overwriting it only costs a stale entry. */
-static _Atomic uintptr_t map_lo, map_hi;
-
-static void publish_bounds(void)
-{
-    mpk_ranges_t *m = &G->ranges;
-    atomic_store(&map_lo, m->n ? m->v[0].start : 0);
-    atomic_store(&map_hi, m->n ? m->v[m->n - 1].end : 0);
 }
 
 static void op_end(op_t *op)
@@ -297,6 +309,27 @@ static int protect_pieces(uintptr_t a, uintptr_t b, int prot)
     return r;
 }
 
+/* A lock-free mprotect raced with a pkey_mprotect of the same memory in another thread: if the
+ * key has been evicted since, the call just gave its pages back a protection that every thread
+ * could use. Give them the evicted protection again, and keep the new one in the map. */
+static int settle_raced(uintptr_t a, uintptr_t b, int prot)
+{
+    mpk_ranges_t *m = &G->ranges;
+    op_t op;
+    int r = op_begin(&op), e;
+    if (r)
+        return r;
+    for (size_t i = mpk_ranges_lower_bound(m, a); i < m->n && m->v[i].start < b; i++) {
+        uintptr_t lo = m->v[i].start > a ? m->v[i].start : a, hi = m->v[i].end < b ? m->v[i].end : b;
+        if (!vk_hw(atomic_load(&G->vkeys[m->v[i].key].word)) &&
+            (e = (int)mpk_sys_pkey_mprotect((void *)lo, hi - lo, MPK_EVICTED_PROT, 0)) && !r)
+            r = e;
+    }
+    mpk_ranges_set_prot(m, a, b, prot & ~PROT_GROWS);
+    op_end(&op);
+    return r;
+}
+
 int _mpk_mprotect(void *addr, size_t len, int prot)
 {
     uintptr_t a = (uintptr_t)addr, b = 0;
@@ -311,6 +344,13 @@ int _mpk_mprotect(void *addr, size_t len, int prot)
     r = _mpk_wx_rwx("mprotect", addr, len, prot);
     if (r)
         return r;
+    /* Memory no key is in (and no W^X region could be made of): the system call, no lock. */
+    if (!_mpk_sealed.wx_enable && (prot & ~PROT_GROWS) != PROT_EXEC && untracked(a, b)) {
+        r = (int)mpk_sys_mprotect(addr, len, prot);
+        if (r || untracked(a, b))
+            return r;
+        return settle_raced(a, b, prot);
+    }
     r = op_begin(&op);
     if (r)
         return r;
@@ -394,6 +434,16 @@ int _mpk_munmap(void *addr, size_t len)
     int r;
     if ((a & (PAGE - 1)) || !len)
         return -EINVAL;
+    /* Memory no key is in: the system call, no lock (and the map after all, if a key came to
+     * that memory while the call ran). */
+    if (untracked(a, a + page_round(len))) {
+        r = (int)mpk_sys_munmap(addr, len);
+        if (r || untracked(a, a + page_round(len)) || op_begin(&op))
+            return r;
+        _mpk_memory_forget(a, a + page_round(len));
+        op_end(&op);
+        return 0;
+    }
     if (op_begin(&op))
         return (int)mpk_sys_munmap(addr, len);
     r = (int)mpk_sys_munmap(addr, len);

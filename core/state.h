@@ -144,6 +144,10 @@ typedef struct mpk_state {
     uint32_t live_keys;
     _Atomic uint32_t hw[MPK_HW_KEYS];
     uint32_t hw_held;         /* hardware keys we hold for virtual keys (not the metadata key) */
+    /* The kernel had no key to give when last asked, with exec_only_maybe as it is in
+     * kernel_dry - 1: a miss then takes a spare or evicts without asking it again (two failed
+     * system calls a miss). Cleared when a key goes back to the kernel through us. */
+    int kernel_dry;
     int exec_only_maybe;      /* the program asked for PROT_EXEC-only memory: the kernel's
                                  execute-only key may be taken, no need to leave one free */
     uint64_t tick;

@@ -30,6 +30,19 @@ static inline bool _mpk_thread_valid(const mpk_thread_t *t)
            atomic_load_explicit(&t->state, memory_order_relaxed) == T_LIVE;
 }
 
+/* The calling thread's record if it is registered, for paths that only read (the metadata key
+ * is not opened). A forged TLS pointer fails the bounds check or, inside the registry, the thread
+ * pointer check (a misaligned one reads no record's tp); NULL sends the caller the long way. */
+static inline mpk_thread_t *_mpk_thread_peek(void)
+{
+    mpk_thread_t *t = _mpk_self;
+    uintptr_t off = (uintptr_t)t - (uintptr_t)G->threads;
+    if (mpk_likely(off < (uintptr_t)MPK_MAX_THREADS * sizeof(*t) && t->tp == mpk_thread_pointer() &&
+                   atomic_load_explicit(&t->state, memory_order_relaxed) == T_LIVE))
+        return t;
+    return NULL;
+}
+
 /* The calling thread's record, with the metadata key open: every entry point starts here, and
  * must, because reading a record faults otherwise, and a program may have SIGSEGV blocked. */
 static inline mpk_thread_t *_mpk_thread(void)
