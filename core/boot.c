@@ -36,7 +36,7 @@ static void fork_prepare(void)
     if (!_mpk_in_play())
         return;
     _mpk_meta_open();
-    _mpk_lock(&G->lock, &saved);
+    _mpk_lock_masked(&G->lock, &saved);
     G->fork_saved = saved;
 }
 
@@ -45,7 +45,7 @@ static void fork_parent(void)
     mpk_thread_t *t;
     if (!_mpk_in_play())
         return;
-    _mpk_unlock(&G->lock, &G->fork_saved);
+    _mpk_unlock_masked(&G->lock, &G->fork_saved);
     t = _mpk_self;
     if (t)
         _mpk_leave(t, atomic_load(&t->sync_gen));

@@ -219,7 +219,7 @@ void _mpk_fault_handler(int sig, siginfo_t *si, void *ucv)
                 _mpk_signal_deliver_default(sig);
                 return;
             }
-        } else if ((t = _mpk_thread()) && !t->locked) {
+        } else if ((t = _mpk_thread()) && !t->locked && !t->lock_held) {
             r = resolve(t, si, uc);
         } else if (t) {
             _mpk_report_internal_fault(si->si_addr);

@@ -2,6 +2,11 @@
 #include "core/lock.h"
 
 #include "core/meta.h"
+#include "core/report.h"
+#include "core/signals.h"
+#include "core/thread.h"
+
+#include <stdlib.h>
 
 #include <linux/futex.h>
 #include <time.h>
@@ -19,10 +24,9 @@ void _mpk_futex_wake(_Atomic uint32_t *word, int n)
     mpk_sys(SYS_futex, word, FUTEX_WAKE_PRIVATE, n, 0, 0, 0);
 }
 
-void _mpk_lock(mpk_lock_t *l, sigset_t *saved)
+static void acquire(mpk_lock_t *l)
 {
     uint32_t c = 0;
-    mpk_sys_sigprocmask(SIG_BLOCK, &_mpk_sealed.lock_blocked, saved);
     if (atomic_compare_exchange_strong(&l->word, &c, 1))
         return;
     /* Classic three-state futex mutex: mark contended, sleep until released. */
@@ -34,10 +38,63 @@ void _mpk_lock(mpk_lock_t *l, sigset_t *saved)
     }
 }
 
-void _mpk_unlock(mpk_lock_t *l, const sigset_t *saved)
+static void release(mpk_lock_t *l)
 {
     if (atomic_exchange(&l->word, 0) == 2)
         _mpk_futex_wake(&l->word, 1);
+}
+
+/* Only code that ran inside the locked section (a handler the kernel runs without our wrapper,
+ * installed with a raw rt_sigaction) can take the lock again in the same thread: the state it
+ * interrupted is half-changed, and waiting would never end. */
+static void __attribute__((noreturn)) reentered(void)
+{
+    _mpk_error("entered again from a signal handler it did not install (raw rt_sigaction) while "
+               "this thread was inside it; stopping here rather than deadlocking");
+    abort();
+}
+
+/* Signals from SIGRTMIN (glibc's 34) up queue: a deferred instance would go back behind later
+ * ones. A program with a handler for any of them keeps the masked lock, which keeps their order. */
+#define RT_SIGNALS (~0ull << 34)
+
+void _mpk_lock(mpk_lock_t *l, sigset_t *saved)
+{
+    mpk_thread_t *t = _mpk_thread_peek();
+    if (mpk_unlikely(!t || (G->sigs_set & RT_SIGNALS))) {
+        _mpk_lock_masked(l, saved);
+        return;
+    }
+    if (mpk_unlikely(t->lock_held))
+        reentered();
+    t->lock_held = 1;
+    atomic_signal_fence(memory_order_seq_cst); /* the mark is up before the section starts */
+    acquire(l);
+}
+
+void _mpk_unlock(mpk_lock_t *l, const sigset_t *saved)
+{
+    mpk_thread_t *t = _mpk_thread_peek();
+    if (mpk_unlikely(!t || !t->lock_held)) { /* locked before the thread had its record */
+        _mpk_unlock_masked(l, saved);
+        return;
+    }
+    release(l);
+    t->lock_held = 0;
+    atomic_signal_fence(memory_order_seq_cst); /* a signal from here on is delivered at once */
+    if (mpk_unlikely(t->deferred))
+        _mpk_signals_release_deferred(t);
+}
+
+void _mpk_lock_masked(mpk_lock_t *l, sigset_t *saved)
+{
+    mpk_sys_sigprocmask(SIG_BLOCK, &_mpk_sealed.lock_blocked, saved);
+    acquire(l);
+}
+
+void _mpk_unlock_masked(mpk_lock_t *l, const sigset_t *saved)
+{
+    release(l);
     mpk_sys_sigprocmask(SIG_SETMASK, saved, NULL);
 }
 

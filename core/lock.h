@@ -1,6 +1,10 @@
-/* core/lock.h: the manager lock: a futex mutex taken with asynchronous signals blocked, so
- * that a program's signal handler calling mprotect can never find its own thread holding it.
- * The sync signal and faults stay deliverable: their handlers never take the lock. */
+/* core/lock.h: the manager lock: a futex mutex during which no program signal handler runs in
+ * the thread that holds it, so that a handler calling mprotect can never find its own thread
+ * holding it. With no system call: the thread's record says it holds the lock, and the wrapper
+ * the kernel runs for program handlers defers them until the release (core/signals.c). A thread
+ * with no record yet blocks asynchronous signals instead, as does fork's hold across the call and
+ * a program with a handler for a real-time signal (whose instances must keep their order).
+ * The sync signal and faults stay deliverable. */
 #ifndef MPK_CORE_LOCK_H
 #define MPK_CORE_LOCK_H
 
@@ -17,8 +21,14 @@ typedef struct mpk_lock {
  * synchronous fault signals). Set once by the manager at start-up. */
 void _mpk_lock_set_blocked(const sigset_t *set);
 
+/* saved is filled (and read back) only where the signals had to be blocked. */
 void _mpk_lock(mpk_lock_t *l, sigset_t *saved);
 void _mpk_unlock(mpk_lock_t *l, const sigset_t *saved);
+
+/* The same, always with asynchronous signals blocked (and *saved filled): for fork, whose child
+ * must not inherit a deferral, and restores *saved itself. */
+void _mpk_lock_masked(mpk_lock_t *l, sigset_t *saved);
+void _mpk_unlock_masked(mpk_lock_t *l, const sigset_t *saved);
 
 /* After fork, in the child: the lock is free whatever the parent's threads were doing. */
 void _mpk_lock_reset(mpk_lock_t *l);

@@ -220,10 +220,48 @@ void _mpk_signal_deliver(int sig, siginfo_t *si, ucontext_t *uc)
     run_nested(sig, si, uc, h, flags);
 }
 
+/* ---- signals that arrive while this thread holds the manager lock ---------------------------
+ * The lock is taken without blocking signals (core/lock.h). A program handler must not run
+ * inside the locked section, so the signal goes back to the kernel with the same siginfo, blocked
+ * in this thread (now, for SA_NODEFER, and in the mask the return restores) until the release
+ * unblocks it and the kernel delivers it again, in order with its kind. Rare: only signals that
+ * land in those few microseconds pay these system calls. */
+static void defer(mpk_thread_t *t, int sig, siginfo_t *si, ucontext_t *uc)
+{
+    sigset_t one;
+    long r;
+    sigemptyset(&one);
+    sigaddset(&one, sig);
+    mpk_sys_sigprocmask(SIG_BLOCK, &one, NULL);
+    sigaddset(&uc->uc_sigmask, sig);
+    r = mpk_sys(SYS_rt_tgsigqueueinfo, mpk_sys_getpid(), mpk_sys_gettid(), sig, si, 0, 0);
+    if (r < 0) /* the queue of real-time signals is full: the signal still arrives, without its data */
+        mpk_sys_tgkill(mpk_sys_getpid(), mpk_sys_gettid(), sig);
+    t->deferred |= 1ull << (sig - 1);
+}
+
+void _mpk_signals_release_deferred(struct mpk_thread *t)
+{
+    uint64_t d = t->deferred;
+    sigset_t set;
+    t->deferred = 0;
+    sigemptyset(&set);
+    for (int sig = 1; sig < MPK_NSIG; sig++)
+        if ((d >> (sig - 1)) & 1)
+            sigaddset(&set, sig);
+    mpk_sys_sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
 /* What the kernel runs for every handler the program installed (SIGSEGV excepted). */
 static void wrapper(int sig, siginfo_t *si, void *uc)
 {
+    mpk_thread_t *t;
     _mpk_meta_open();
+    t = _mpk_thread_peek();
+    if (mpk_unlikely(t && t->lock_held)) {
+        defer(t, sig, si, uc);
+        return;
+    }
     _mpk_signal_deliver(sig, si, uc);
 }
 

@@ -40,4 +40,9 @@ void _mpk_signal_fix_return(mpk_thread_t *t, ucontext_t *uc);
 /* Raw rt_sigaction with the library's restorer. 0 or -errno. */
 int _mpk_sys_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
 
+/* The manager lock was released with signals deferred meanwhile (see core/lock.h): let the
+ * kernel deliver them now. */
+struct mpk_thread;
+void _mpk_signals_release_deferred(struct mpk_thread *t);
+
 #endif
