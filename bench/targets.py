@@ -13,7 +13,7 @@ SSL_BOUND = ("a signature costs tens of microseconds (ECDSA) to a millisecond (R
              "whole request 8.1x faster than the mprotect variant")
 KV_BOUND = ("a request here is a hash lookup and a 64-byte copy, tens of nanoseconds natively; "
             "opening and closing its group costs at least two WRPKRU (a pair is ~25 ns on a PKU CPU, "
-            "design.md section 10), so >= 99% would need requests about 100x heavier, as memcached's "
+            "docs/design.md section 10), so >= 99% would need requests about 100x heavier, as memcached's "
             "are (network round trips): the memcached case measures that")
 WX_NONE_BOUND = ("the synthetic JIT does nothing but flip, write 6 bytes and call: any cost of a flip "
                  "is most of its time. It measures the flip, not an application; LuaJIT is the "

@@ -16,6 +16,10 @@ preload=$build/preload/libmpk_preload.so
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 command -v valgrind >/dev/null || { echo "valgrind.sh: no valgrind" >&2; exit 2; }
+# Its programs come from a build with the test suite; without them it would test nothing.
+for f in "$preload" "$build/tests/integration/it_no_pku" "$build/tools/mpk-audit"; do
+  [ -f "$f" ] || { echo "valgrind.sh: the valgrind stage has nothing to run: no $f (build $build with -DMPK_TESTS=ON)" >&2; exit 2; }
+done
 fails=0
 runs=0
 
