@@ -55,6 +55,7 @@ static void fork_child(void)
 {
     mpk_thread_t *t;
     sigset_t saved;
+    _mpk_signals_after_fork();
     if (!_mpk_in_play())
         return;
     saved = G->fork_saved;

@@ -211,12 +211,16 @@ void _mpk_fault_handler(int sig, siginfo_t *si, void *ucv)
     ucontext_t *uc = ucv;
     mpk_thread_t *t;
     int r = NOT_OURS;
-    if (G && _mpk_sealed.meta_mask && si->si_code != SEGV_MAPERR) {
+    if (!_mpk_signal_is_fault(sig, si)) { /* sent (kill, raise, sigqueue): no fault data in it */
+        _mpk_signal_arrived(sig, si, uc);
+        return;
+    }
+    if (G && _mpk_sealed.meta_mask && (si->si_code == SEGV_ACCERR || si->si_code == SEGV_PKUERR)) {
         _mpk_meta_open();
         if (si->si_code == SEGV_PKUERR && si->si_pkey == (uint32_t)_mpk_sealed.meta_hw) {
             r = metadata_fault(si, uc);
             if (r == VIOLATION) {
-                _mpk_signal_deliver_default(sig);
+                _mpk_signal_deliver_default(sig, si);
                 return;
             }
         } else if ((t = _mpk_thread()) && !t->locked && !t->lock_held) {

@@ -62,6 +62,55 @@ int _mpk_sys_sigaction(int sig, const struct sigaction *act, struct sigaction *o
 enum { PB_SEGV = 1, PB_SYNC = 2 };
 static __thread unsigned prog_blocked;
 
+/* A SIGSEGV sent with kill, raise, tgkill or sigqueue while the program blocks it: the kernel
+ * would keep it pending, but here SIGSEGV is never really blocked, so the thread holds it until
+ * the program unblocks it (or the manager lock is released), then sends it to itself again with
+ * the same siginfo. Standard signals do not queue: one held instance is all the kernel keeps. */
+static __thread siginfo_t held_segv;
+static __thread bool segv_held;
+
+static void hold_segv(const siginfo_t *si)
+{
+    held_segv = *si;
+    segv_held = true;
+}
+
+/* Send sig to this thread again, with its siginfo where the kernel takes it. */
+static void resend_self(int sig, siginfo_t *si)
+{
+    long r = mpk_sys(SYS_rt_tgsigqueueinfo, mpk_sys_getpid(), mpk_sys_gettid(), sig, si, 0, 0);
+    if (r < 0) /* the queue of real-time signals is full: the signal still arrives, without its data */
+        mpk_sys_tgkill(mpk_sys_getpid(), mpk_sys_gettid(), sig);
+}
+
+static void release_held_segv(void)
+{
+    mpk_thread_t *t;
+    if (mpk_likely(!segv_held) || (prog_blocked & PB_SEGV))
+        return;
+    t = _mpk_thread_peek();
+    if (t && t->lock_held)
+        return; /* the release of the lock sends it */
+    segv_held = false;
+    resend_self(SIGSEGV, &held_segv);
+}
+
+void _mpk_signals_after_fork(void)
+{
+    segv_held = false; /* a child starts with no pending signals */
+}
+
+int _mpk_sigpending(sigset_t *set)
+{
+    /* The kernel writes the first 8 bytes (and says EFAULT for a bad pointer), as for glibc's. */
+    long r = mpk_sys(SYS_rt_sigpending, set, sizeof(uint64_t), 0, 0, 0, 0);
+    if (r)
+        return (int)r;
+    if (segv_held)
+        sigaddset(set, SIGSEGV);
+    return 0;
+}
+
 static unsigned blocked_bits(const sigset_t *set)
 {
     return (sigismember(set, SIGSEGV) ? PB_SEGV : 0) |
@@ -103,10 +152,9 @@ int _mpk_sigmask(int how, const sigset_t *set, sigset_t *old)
         prog_blocked = how == SIG_BLOCK ? before | bits : how == SIG_UNBLOCK ? before & ~bits : bits;
     if (old)
         add_back(old, before);
+    release_held_segv();
     return 0;
 }
-
-bool _mpk_segv_blocked_by_program(void) { return prog_blocked & PB_SEGV; }
 
 /* ---- running the program's handler ------------------------------------------------------ */
 
@@ -178,6 +226,7 @@ static void run_nested(int sig, siginfo_t *si, ucontext_t *uc, uintptr_t h, int 
     if (!t) {
         call_handler(sig, si, uc, h, flags);
         prog_blocked = outer_blocked;
+        release_held_segv();
         return;
     }
     _mpk_meta_open();
@@ -186,21 +235,27 @@ static void run_nested(int sig, siginfo_t *si, ucontext_t *uc, uintptr_t h, int 
     _mpk_leave_with(t, gen, _mpk_pkru_derive(t, d, mpk_rdpkru()));
     call_handler(sig, si, uc, h, flags);
     prog_blocked = outer_blocked;
+    release_held_segv(); /* one sent while the handler's mask blocked it: due now */
     _mpk_meta_open();
     t->depth = d ? d - 1 : 0;
     _mpk_signal_fix_return(t, uc);
 }
 
-void _mpk_signal_deliver_default(int sig)
+bool _mpk_signal_is_fault(int sig, const siginfo_t *si)
+{
+    return si->si_code > 0 && (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE);
+}
+
+void _mpk_signal_deliver_default(int sig, siginfo_t *si)
 {
     struct sigaction dfl;
     memset(&dfl, 0, sizeof dfl);
     dfl.sa_handler = SIG_DFL;
     _mpk_sys_sigaction(sig, &dfl, NULL);
-    /* A synchronous fault re-executes and now kills; anything else is re-raised, pending until
-     * this handler returns. */
-    if (sig != SIGSEGV && sig != SIGBUS && sig != SIGILL && sig != SIGFPE)
-        mpk_sys_tgkill(mpk_sys_getpid(), mpk_sys_gettid(), sig);
+    /* A fault re-executes and now kills; anything else (a SIGSEGV sent with kill included) is
+     * sent again, pending until this handler returns. */
+    if (!_mpk_signal_is_fault(sig, si))
+        resend_self(sig, si);
 }
 
 void _mpk_signal_deliver(int sig, siginfo_t *si, ucontext_t *uc)
@@ -208,11 +263,17 @@ void _mpk_signal_deliver(int sig, siginfo_t *si, ucontext_t *uc)
     mpk_sigslot_t *s = &G->sigs[sig];
     uintptr_t h = atomic_load(&s->handler);
     int flags = s->flags;
-    if (sig == SIGSEGV && (prog_blocked & PB_SEGV))
+    bool fault = _mpk_signal_is_fault(sig, si);
+    if (sig == SIGSEGV && (prog_blocked & PB_SEGV)) {
+        if (!fault) {
+            hold_segv(si); /* pending until the program unblocks it */
+            return;
+        }
         h = (uintptr_t)SIG_DFL; /* the kernel kills a thread that blocked the fault it takes */
+    }
     if (h == (uintptr_t)SIG_IGN || h == (uintptr_t)SIG_DFL) {
-        if (h == (uintptr_t)SIG_DFL || sig == SIGSEGV) /* an ignored fault is fatal, as in the kernel */
-            _mpk_signal_deliver_default(sig);
+        if (h == (uintptr_t)SIG_DFL || (sig == SIGSEGV && fault)) /* an ignored fault is fatal, as in the kernel */
+            _mpk_signal_deliver_default(sig, si);
         return;
     }
     if (flags & SA_RESETHAND)
@@ -229,15 +290,16 @@ void _mpk_signal_deliver(int sig, siginfo_t *si, ucontext_t *uc)
 static void defer(mpk_thread_t *t, int sig, siginfo_t *si, ucontext_t *uc)
 {
     sigset_t one;
-    long r;
+    t->deferred |= 1ull << (sig - 1);
+    if (sig == SIGSEGV) { /* never blocked (faults must reach us): held, as when the program blocks it */
+        hold_segv(si);
+        return;
+    }
     sigemptyset(&one);
     sigaddset(&one, sig);
     mpk_sys_sigprocmask(SIG_BLOCK, &one, NULL);
     sigaddset(&uc->uc_sigmask, sig);
-    r = mpk_sys(SYS_rt_tgsigqueueinfo, mpk_sys_getpid(), mpk_sys_gettid(), sig, si, 0, 0);
-    if (r < 0) /* the queue of real-time signals is full: the signal still arrives, without its data */
-        mpk_sys_tgkill(mpk_sys_getpid(), mpk_sys_gettid(), sig);
-    t->deferred |= 1ull << (sig - 1);
+    resend_self(sig, si);
 }
 
 void _mpk_signals_release_deferred(struct mpk_thread *t)
@@ -250,10 +312,10 @@ void _mpk_signals_release_deferred(struct mpk_thread *t)
         if ((d >> (sig - 1)) & 1)
             sigaddset(&set, sig);
     mpk_sys_sigprocmask(SIG_UNBLOCK, &set, NULL);
+    release_held_segv();
 }
 
-/* What the kernel runs for every handler the program installed (SIGSEGV excepted). */
-static void wrapper(int sig, siginfo_t *si, void *uc)
+void _mpk_signal_arrived(int sig, siginfo_t *si, ucontext_t *uc)
 {
     mpk_thread_t *t;
     _mpk_meta_open();
@@ -264,6 +326,9 @@ static void wrapper(int sig, siginfo_t *si, void *uc)
     }
     _mpk_signal_deliver(sig, si, uc);
 }
+
+/* What the kernel runs for every handler the program installed (SIGSEGV excepted). */
+static void wrapper(int sig, siginfo_t *si, void *uc) { _mpk_signal_arrived(sig, si, uc); }
 
 /* ---- sigaction ---------------------------------------------------------------------------- */
 

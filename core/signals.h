@@ -16,7 +16,13 @@ int _mpk_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
 /* sigprocmask/pthread_sigmask: SIGSEGV and the sync signal stay deliverable, the program sees
  * the mask it asked for. 0 or -errno. */
 int _mpk_sigmask(int how, const sigset_t *set, sigset_t *old);
-bool _mpk_segv_blocked_by_program(void);
+
+/* sigpending: the kernel's pending set, and a SIGSEGV this thread holds for the program
+ * (sent while the program blocked it; see core/signals.c). 0 or -errno. */
+int _mpk_sigpending(sigset_t *set);
+
+/* In a fork child: the signals a thread held for the program are the parent's, not its. */
+void _mpk_signals_after_fork(void);
 
 /* The same two in the kernel's layout (struct sigaction with an 8-byte mask, a sigset of
  * setsize bytes), for programs that make the system calls through glibc's syscall(). glibc's
@@ -30,8 +36,15 @@ int _mpk_signals_boot(void);
 /* Run the program's handler for sig as the kernel would have, or its default action. */
 void _mpk_signal_deliver(int sig, siginfo_t *si, ucontext_t *uc);
 
-/* The default action for sig (a fault re-executes and kills). */
-void _mpk_signal_deliver_default(int sig);
+/* The same for a signal that just arrived: deferred while this thread holds the manager lock. */
+void _mpk_signal_arrived(int sig, siginfo_t *si, ucontext_t *uc);
+
+/* Is this a fault the kernel raised at an instruction (si_code > 0 on SIGSEGV, SIGBUS, SIGILL,
+ * SIGFPE), rather than a signal somebody sent (kill, raise, tgkill, sigqueue: si_code <= 0)? */
+bool _mpk_signal_is_fault(int sig, const siginfo_t *si);
+
+/* The default action for sig: a fault re-executes and kills; any other signal is sent again. */
+void _mpk_signal_deliver_default(int sig, siginfo_t *si);
 
 /* On the way out of a signal handler of ours or of the program's: re-derive the PKRU the
  * kernel will restore, with the sync signal blocked until sigreturn. */

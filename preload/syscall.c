@@ -46,6 +46,10 @@ MPK_EXPORT long syscall(long n, ...)
         if (!mpk_up())
             break;
         return mpk_ret(_mpk_sigmask_kernel((int)a[0], (const void *)a[1], (void *)a[2], (size_t)a[3]));
+    case SYS_rt_sigpending:
+        if (!mpk_up() || a[1] != sizeof(uint64_t))
+            break;
+        return mpk_ret(_mpk_sigpending((sigset_t *)a[0]));
     default:
         break;
     }

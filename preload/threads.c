@@ -104,3 +104,13 @@ MPK_EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
     }
     return 0;
 }
+
+/* A SIGSEGV the program sent itself while blocking it is held by the manager, not the kernel. */
+MPK_EXPORT int sigpending(sigset_t *set)
+{
+    int r;
+    if (!mpk_up())
+        return (int)mpk_ret(mpk_sys(SYS_rt_sigpending, set, sizeof(uint64_t), 0, 0, 0, 0));
+    r = _mpk_sigpending(set);
+    return (int)mpk_ret(r);
+}
