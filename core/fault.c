@@ -9,6 +9,7 @@
 #include "core/region.h"
 #include "core/report.h"
 #include "core/signals.h"
+#include "core/sync.h"
 #include "core/thread.h"
 #include "core/wx.h"
 
@@ -206,24 +207,22 @@ bool _mpk_fault_for_syscall(const void *addr, size_t len, bool write)
     return changed > 0;
 }
 
-void _mpk_fault_handler(int sig, siginfo_t *si, void *ucv)
+/* What to do with a SIGSEGV: resolve it, or hand it to the program. */
+static void handle(mpk_thread_t *t, int sig, siginfo_t *si, ucontext_t *uc)
 {
-    ucontext_t *uc = ucv;
-    mpk_thread_t *t;
     int r = NOT_OURS;
     if (!_mpk_signal_is_fault(sig, si)) { /* sent (kill, raise, sigqueue): no fault data in it */
         _mpk_signal_arrived(sig, si, uc);
         return;
     }
     if (G && _mpk_sealed.meta_mask && (si->si_code == SEGV_ACCERR || si->si_code == SEGV_PKUERR)) {
-        _mpk_meta_open();
         if (si->si_code == SEGV_PKUERR && si->si_pkey == (uint32_t)_mpk_sealed.meta_hw) {
             r = metadata_fault(si, uc);
             if (r == VIOLATION) {
                 _mpk_signal_deliver_default(sig, si);
                 return;
             }
-        } else if ((t = _mpk_thread()) && !t->locked && !t->lock_held) {
+        } else if (t && !t->locked && !t->lock_held) {
             r = resolve(t, si, uc);
         } else if (t) {
             _mpk_report_internal_fault(si->si_addr);
@@ -234,4 +233,20 @@ void _mpk_fault_handler(int sig, siginfo_t *si, void *ucv)
             _mpk_report_violation(si, uc);
     }
     _mpk_signal_deliver(sig, si, uc);
+}
+
+/* The kernel runs this with the sync signal blocked (core/signals.c installs it so): no second
+ * signal frame lands on this stack, which may be a program's small alternate stack. */
+void _mpk_fault_handler(int sig, siginfo_t *si, void *ucv)
+{
+    mpk_thread_t *t = NULL;
+    if (G && _mpk_sealed.meta_mask) {
+        _mpk_meta_open();
+        t = _mpk_thread();
+    }
+    if (t)
+        _mpk_sync_enter_fault(t);
+    handle(t, sig, si, ucv);
+    if (t)
+        _mpk_sync_leave_fault(t);
 }

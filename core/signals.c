@@ -199,17 +199,21 @@ static unsigned enter_depth(mpk_thread_t *t, ucontext_t *uc)
     return d;
 }
 
-/* The PKRU the kernel restores must match the outer level's view and today's owners of each
- * hardware key. No sync may land between this fix and sigreturn (its edit would go to our
- * frame, not the restored one), so the sync signal is blocked here; sigreturn unblocks it by
- * restoring the interrupted mask. */
-void _mpk_signal_fix_return(mpk_thread_t *t, ucontext_t *uc)
+static void sync_signal_mask(int how)
 {
     sigset_t sync;
-    uint32_t *pkru;
     sigemptyset(&sync);
     sigaddset(&sync, G->cfg.sync_signal);
-    mpk_sys_sigprocmask(SIG_BLOCK, &sync, NULL);
+    mpk_sys_sigprocmask(how, &sync, NULL);
+}
+
+/* The PKRU the kernel restores must match the outer level's view and today's owners of each
+ * hardware key. No sync may land between this fix and sigreturn (its edit would go to our
+ * frame, not the restored one): the caller has the sync signal blocked, and sigreturn unblocks
+ * it by restoring the interrupted mask. */
+void _mpk_signal_fix_return(mpk_thread_t *t, ucontext_t *uc)
+{
+    uint32_t *pkru;
     _mpk_meta_open();
     pkru = mpk_uc_pkru(uc);
     if (pkru)
@@ -230,12 +234,18 @@ static void run_nested(int sig, siginfo_t *si, ucontext_t *uc, uintptr_t h, int 
         return;
     }
     _mpk_meta_open();
+    if (sig == SIGSEGV) { /* inside the fault handler, whose mask blocks syncs: the program's code must get them */
+        _mpk_sync_leave_fault(t);
+        _mpk_sync_take_missed(t);
+        sync_signal_mask(SIG_UNBLOCK);
+    }
     gen = atomic_load(&t->sync_gen);
     d = enter_depth(t, uc);
     _mpk_leave_with(t, gen, _mpk_pkru_derive(t, d, mpk_rdpkru()));
     call_handler(sig, si, uc, h, flags);
     prog_blocked = outer_blocked;
     release_held_segv(); /* one sent while the handler's mask blocked it: due now */
+    sync_signal_mask(SIG_BLOCK);
     _mpk_meta_open();
     t->depth = d ? d - 1 : 0;
     _mpk_signal_fix_return(t, uc);
@@ -338,9 +348,11 @@ static int install(int sig, const struct sigaction *act)
     uintptr_t h = (uintptr_t)act->sa_handler;
     strip_reserved(&k.sa_mask); /* the table keeps the program's mask for queries */
     if (sig == SIGSEGV) {
-        /* Ours stays; it takes the program's stack, mask and nesting wishes. */
+        /* Ours stays; it takes the program's stack, mask and nesting wishes, and blocks the
+         * sync signal (core/sync.c: _mpk_sync_enter_fault says why). */
         k.sa_sigaction = _mpk_fault_handler;
         k.sa_flags = (act->sa_flags & ~SA_RESETHAND) | SA_SIGINFO;
+        sigaddset(&k.sa_mask, G->cfg.sync_signal);
     } else if (h != (uintptr_t)SIG_DFL && h != (uintptr_t)SIG_IGN) {
         k.sa_sigaction = wrapper;
         k.sa_flags = act->sa_flags | SA_SIGINFO;
@@ -481,7 +493,9 @@ int _mpk_signals_boot(void)
     if (G->sigs_set & (1ull << SIGSEGV)) {
         a.sa_flags = (G->sigs[SIGSEGV].flags & ~SA_RESETHAND) | SA_SIGINFO;
         a.sa_mask = G->sigs[SIGSEGV].mask;
+        strip_reserved(&a.sa_mask);
     }
+    sigaddset(&a.sa_mask, G->cfg.sync_signal); /* as install() does */
     r = _mpk_sys_sigaction(SIGSEGV, &a, NULL);
     if (r)
         return r;

@@ -103,6 +103,8 @@ typedef struct mpk_thread {
     _Atomic uint32_t open_mask; /* hardware keys it may have open at some depth */
     _Atomic uint32_t sync_gen;  /* bumped by every sync handled: see _mpk_leave */
     _Atomic uint32_t ack;       /* 1 while a sync waits for this thread */
+    _Atomic uint32_t in_fault;  /* in the SIGSEGV handler, sync signal blocked: syncs do not wait */
+    _Atomic uint32_t sync_missed; /* a sync signal was left pending meanwhile */
     uint32_t fault_streak;      /* consecutive resolved faults at fault_addr: loop guard */
     uint32_t fault_gen;         /* what had changed by the last resolution (fault.c) */
     uintptr_t fault_addr;

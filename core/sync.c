@@ -8,16 +8,63 @@
 #include "core/thread.h"
 
 #include <errno.h>
+#include <time.h>
 
 #define SYNC_WAIT_NS (20 * 1000 * 1000L) /* re-check targets this often while waiting */
 #define SYNC_WARN_ROUNDS 250             /* ~5 s without an answer: say so once */
+
+/* Count t's answer once (a late one finds nothing to count); with wake, wake the initiator when
+ * it was the last it waited for. */
+static void answer(mpk_thread_t *t, bool wake)
+{
+    uint32_t one = 1;
+    if (atomic_compare_exchange_strong(&t->ack, &one, 0) &&
+        atomic_fetch_sub(&G->sync_waiting, 1) == 1 && wake)
+        _mpk_futex_wake(&G->sync_waiting, 1);
+}
+
+void _mpk_sync_answer(mpk_thread_t *t) { answer(t, true); }
+
+/* The fault handler runs with the sync signal blocked (its sa_mask): a sync nested in it would
+ * put a second signal frame on the same stack, perhaps a program's small alternate stack, and
+ * the handler may wait for the lock that the initiator holds. So the initiator does not wait for
+ * a thread in there: the signal it sent stays pending and re-derives the thread's PKRU before it
+ * runs any program code again (at sigreturn, or when a program handler is about to run). The
+ * mark goes up before the pending answer is given, and the initiator marks ack before it looks
+ * at the mark: one of the two sees the other. */
+void _mpk_sync_enter_fault(mpk_thread_t *t)
+{
+    atomic_store(&t->in_fault, 1);
+    if (atomic_load(&t->ack)) {
+        atomic_store(&t->sync_missed, 1);
+        answer(t, true);
+    }
+}
+
+void _mpk_sync_leave_fault(mpk_thread_t *t) { atomic_store(&t->in_fault, 0); }
+
+void _mpk_sync_take_missed(mpk_thread_t *t)
+{
+    struct timespec now = {0, 0};
+    sigset_t sync;
+    if (mpk_likely(!atomic_exchange(&t->sync_missed, 0)))
+        return;
+    sigemptyset(&sync);
+    sigaddset(&sync, G->cfg.sync_signal);
+    /* A real-time signal: every sync sent meanwhile is queued. Then answer as the handler does
+     * (one that began waiting after in_fault fell would otherwise wait for a signal taken here). */
+    while (mpk_sys(SYS_rt_sigtimedwait, &sync, NULL, &now, sizeof(uint64_t), 0, 0) > 0)
+        ;
+    atomic_fetch_add(&t->sync_gen, 1); /* as its handler would have: _mpk_leave re-derives */
+    answer(t, true);
+}
 
 /* The sync signal's handler: never takes the lock, never allocates. */
 void _mpk_sync_handler(int sig, siginfo_t *si, void *ucv)
 {
     ucontext_t *uc = ucv;
     mpk_thread_t *t;
-    uint32_t *pkru, one = 1;
+    uint32_t *pkru;
     (void)sig;
     (void)si;
     if (!G)
@@ -31,16 +78,7 @@ void _mpk_sync_handler(int sig, siginfo_t *si, void *ucv)
         *pkru = _mpk_pkru_derive(t, t->depth, *pkru);
     /* Tell library code we interrupted that its PKRU write may now be stale (_mpk_leave). */
     atomic_fetch_add(&t->sync_gen, 1);
-    if (atomic_compare_exchange_strong(&t->ack, &one, 0) &&
-        atomic_fetch_sub(&G->sync_waiting, 1) == 1)
-        _mpk_futex_wake(&G->sync_waiting, 1);
-}
-
-static void answer_for(mpk_thread_t *t)
-{
-    uint32_t one = 1;
-    if (atomic_compare_exchange_strong(&t->ack, &one, 0))
-        atomic_fetch_sub(&G->sync_waiting, 1);
+    answer(t, true);
 }
 
 /* Signal the targets; a thread that no longer exists is answered for. */
@@ -51,8 +89,12 @@ static void send_all(mpk_thread_t **targets, unsigned n)
         pid_t tid = atomic_load(&targets[i]->tid);
         long r = tid ? mpk_sys_tgkill(pid, tid, G->cfg.sync_signal) : -ESRCH;
         atomic_fetch_add(&G->n_sync_signals, 1);
-        if (r < 0)
-            answer_for(targets[i]);
+        if (r >= 0 && atomic_load(&targets[i]->in_fault)) {
+            atomic_store(&targets[i]->sync_missed, 1);
+            answer(targets[i], false);
+        } else if (r < 0) {
+            answer(targets[i], false);
+        }
     }
 }
 
@@ -69,16 +111,20 @@ static void wait_all(mpk_thread_t **targets, unsigned n)
             pid_t tid = atomic_load(&targets[i]->tid);
             if (atomic_load(&targets[i]->ack) &&
                 (!tid || mpk_sys_tgkill(mpk_sys_getpid(), tid, 0) == -ESRCH))
-                answer_for(targets[i]);
+                answer(targets[i], false);
         }
         if (++rounds == SYNC_WARN_ROUNDS)
             _mpk_report_stuck_sync(G->cfg.sync_signal);
     }
 }
 
+/* Targets per batch. Small: this runs on the fault path, which may be on a program's small
+ * alternate signal stack (8 KiB, shared with the kernel's frame and the program's handler). */
+#define SYNC_BATCH 16
+
 unsigned _mpk_sync(uint32_t hw_mask, const mpk_thread_t *self)
 {
-    mpk_thread_t *targets[256];
+    mpk_thread_t *targets[SYNC_BATCH];
     uint32_t hwm;
     unsigned n = 0, total = 0;
     if (!hw_mask)

@@ -10,6 +10,19 @@
  * lazily through the fault handler. Returns the number of threads interrupted. */
 unsigned _mpk_sync(uint32_t hw_mask, const mpk_thread_t *self);
 
+/* Count thread t's answer to the sync waiting for it, if one is (it exits, say). */
+void _mpk_sync_answer(mpk_thread_t *t);
+
+/* Around the part of the SIGSEGV handler that runs with the sync signal blocked: syncs meanwhile
+ * do not wait for this thread (core/sync.c says why that is safe). */
+void _mpk_sync_enter_fault(mpk_thread_t *t);
+void _mpk_sync_leave_fault(mpk_thread_t *t);
+
+/* Before the sync signal is unblocked in the fault handler: a sync left pending meanwhile is
+ * taken off the queue here (the caller re-derives the PKRU next), so that it does not land as a
+ * second signal frame on the handler's stack. */
+void _mpk_sync_take_missed(mpk_thread_t *t);
+
 /* The handler of the reserved signal. */
 void _mpk_sync_handler(int sig, siginfo_t *si, void *uc);
 

@@ -4,6 +4,7 @@
 #include "core/thread.h"
 
 #include "core/region.h"
+#include "core/sync.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -70,6 +71,8 @@ static void reset_record(mpk_thread_t *t)
     t->depth = 0;
     atomic_store(&t->open_mask, 0);
     atomic_store(&t->ack, 0);
+    atomic_store(&t->in_fault, 0);
+    atomic_store(&t->sync_missed, 0);
     t->fault_streak = 0;
     t->fault_addr = 0;
     t->n_sections = 0;
@@ -179,11 +182,7 @@ void *_mpk_thread_trampoline(void *arg)
 
 void _mpk_thread_release(mpk_thread_t *t)
 {
-    /* A sync may be waiting for this thread: it will never answer, so answer for it. */
-    uint32_t one = 1;
-    if (atomic_compare_exchange_strong(&t->ack, &one, 0) &&
-        atomic_fetch_sub(&G->sync_waiting, 1) == 1)
-        _mpk_futex_wake(&G->sync_waiting, 1);
+    _mpk_sync_answer(t); /* a sync may be waiting for this thread: it will never answer */
     atomic_store(&t->tid, 0);
     atomic_store(&t->state, T_FREE);
 }
@@ -202,6 +201,7 @@ void _mpk_thread_after_fork(mpk_thread_t *self)
     atomic_store(&G->sync_waiting, 0);
     if (self) {
         atomic_store(&self->ack, 0);
+        atomic_store(&self->in_fault, 0);
         atomic_store(&self->tid, mpk_sys_gettid());
     }
 }
