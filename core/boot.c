@@ -246,6 +246,8 @@ int _mpk_activate(void)
         /* The state would be open to the program: no keys at all, rather than weak ones. */
         _mpk_report_failed("protecting libmpk's state with its key", result);
         _mpk_unlock(&G->lock, &saved);
+        /* As every exit leaves it: the chunks that did get the key stay write-disabled here. */
+        mpk_wrpkru((mpk_rdpkru() & ~_mpk_sealed.meta_mask) | _mpk_sealed.meta_closed);
         atomic_store(&phase, 2);
         return result;
     }
