@@ -3,13 +3,16 @@
  * seccomp filter makes one chosen call fail (SECCOMP_RET_ERRNO on a syscall number and one
  * argument: the library issues raw system calls, so no code of its own is changed for this),
  * before exec for the boot case, from main for the others; its status and stderr are checked
- * here. Cases: a re-tag at eviction (evict), at pkey_free under revoke (free), tagging the
- * arena at activation (activate), sealing the start-up page (seal), installing the handlers at
- * boot (boot). */
+ * here. Cases: a re-tag at eviction (evict), at pkey_free under revoke (free), in
+ * mpk_mprotect's revocation (revoke); tagging the arena at activation (activate), sealing the
+ * start-up page (seal), installing the handlers at boot (boot). */
 #include "it.h"
 
+#include <dlfcn.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stddef.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -83,6 +86,48 @@ static int case_free(void)
     return it_done("unchecked free");
 }
 
+/* mpk_mprotect takes the rights away from a thread that has key K open, by moving K's page to
+ * a hardware key every thread has closed (one page, one thread: the re-tag is the cheaper
+ * way), and the kernel refuses the move. The signals must take the rights away instead. */
+static char *rv_page;
+static int rv_key;
+static volatile int rv_stage, rv_read_after;
+
+static void *rv_thread(void *arg)
+{
+    (void)arg;
+    pkey_set(rv_key, 0);
+    IT_CHECK(it_probe_read(rv_page), "the other thread cannot read with K open");
+    rv_stage = 1;
+    while (rv_stage != 2)
+        sched_yield();
+    rv_read_after = it_probe_read(rv_page);
+    return NULL;
+}
+
+static int case_revoke(void)
+{
+    int (*mprotect_all)(int, int) = (int (*)(int, int))dlsym(RTLD_DEFAULT, "mpk_mprotect");
+    pthread_t t;
+    int r;
+    it_install_probe_handler();
+    rv_page = it_page(1);
+    rv_key = pkey_alloc(0, 0);
+    IT_CHECK(mprotect_all && rv_key > 0 && pkey_mprotect(rv_page, 4096, PROT_READ | PROT_WRITE, rv_key) == 0,
+             "key K: %s", strerror(errno));
+    rv_page[0] = 1;
+    pthread_create(&t, NULL, rv_thread, NULL);
+    while (rv_stage != 1)
+        sched_yield();
+    fail_syscall(SYS_pkey_mprotect, 0, (uintptr_t)rv_page, EIO); /* this thread: the initiator */
+    r = mprotect_all ? mprotect_all(rv_key, PROT_NONE) : -1;
+    IT_CHECK(r == 0, "mpk_mprotect = %d (%s)", r, strerror(errno));
+    rv_stage = 2;
+    pthread_join(t, NULL);
+    IT_CHECK(!rv_read_after, "the other thread still reads K's page after mpk_mprotect(PROT_NONE)");
+    return it_done("unchecked revoke");
+}
+
 /* Activation cannot tag the metadata arena (the highest hardware key, 15): pkey_alloc fails
  * with the kernel's errno instead of running with the library's state unprotected. */
 static int case_activate(void)
@@ -153,6 +198,8 @@ int main(int argc, char **argv)
     if (argc > 1) {
         if (!strcmp(argv[1], "evict"))
             return case_evict();
+        if (!strcmp(argv[1], "revoke"))
+            return case_revoke();
         if (!strcmp(argv[1], "free"))
             return case_free();
         if (!strcmp(argv[1], "activate"))
@@ -172,6 +219,9 @@ int main(int argc, char **argv)
     st = run_case(self, "free", "hw_keys=1:on_free_in_use=revoke", err, sizeof err);
     IT_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "free: the child failed");
     IT_CHECK(strstr(err, "error key=1 msg=\"key 1: its pages could not be moved"), "free: not reported");
+    st = run_case(self, "revoke", NULL, err, sizeof err);
+    IT_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "revoke: the child failed");
+    IT_CHECK(strstr(err, "msg=\"key 1: its pages could not be moved"), "revoke: not reported");
     st = run_case(self, "activate", NULL, err, sizeof err);
     IT_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "activate: the child failed");
     IT_CHECK(strstr(err, "error msg=\"protecting libmpk's state with its key failed (errno 5)"),
