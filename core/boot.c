@@ -134,14 +134,30 @@ static int boot_once(const mpk_settings_t *s)
     }
     _mpk_fault_boot();
     _mpk_revoke_boot();
+    /* Before the handlers, so that nothing needs undoing when it fails: registered handlers
+     * that outlive a failed boot find no key in play and do nothing. */
+    r = pthread_atfork(fork_prepare, fork_parent, fork_child);
+    if (r) {
+        _mpk_sealed.state = NULL;
+        return -r;
+    }
     r = _mpk_signals_boot();
     if (r) {
-        _mpk_error("cannot install signal handlers (%d); libmpk stays out of the way", -r);
+        _mpk_signals_unboot();
         _mpk_sealed.state = NULL;
         return r;
     }
-    pthread_atfork(fork_prepare, fork_parent, fork_child);
     return 0;
+}
+
+/* A boot that fails on a machine with PKU says so whatever the settings: the program runs, but
+ * without libmpk (every call passes through, as without PKU), and must not think otherwise. */
+static void report_boot_failed(int r)
+{
+    if (r && r != -ENOTSUP)
+        _mpk_error("cannot start (errno %d); libmpk stays out of the way and every call passes "
+                   "through",
+                   -r);
 }
 
 int _mpk_boot(const mpk_settings_t *s)
@@ -158,11 +174,16 @@ int _mpk_boot(const mpk_settings_t *s)
             s = &defaults;
         }
         result = boot_once(s);
+        report_boot_failed(result);
         atomic_store(&phase, 2);
         /* W^X and [region] rules work on programs that never allocate a key: the manager
-         * starts right away. */
-        if (result == 0 && (s->wx_enable || s->wx_rwx != MPK_RWX_ALLOW || s->nregions))
-            _mpk_activate();
+         * starts right away. Those rules are the policy: without them the program stops,
+         * as for a bad config. */
+        if (result == 0 && (s->wx_enable || s->wx_rwx != MPK_RWX_ALLOW || s->nregions)) {
+            int r = _mpk_activate();
+            if (r)
+                _mpk_stop_unsealed("the state that [wx] and [region] rules need", r);
+        }
         return result;
     }
     while (atomic_load(&phase) != 2) /* another thread boots: it takes microseconds */
@@ -220,7 +241,16 @@ int _mpk_activate(void)
     _mpk_sealed.meta_closed = MPK_WD << (2 * meta);
     _mpk_sealed.meta_mask = 3u << (2 * meta); /* from here on, every entry opens the key */
     mpk_wrpkru(mpk_rdpkru() & ~_mpk_sealed.meta_mask);
-    _mpk_meta_protect(meta);
+    result = _mpk_meta_protect(meta);
+    if (result) {
+        /* The state would be open to the program: no keys at all, rather than weak ones. */
+        _mpk_report_failed("protecting libmpk's state with its key", result);
+        _mpk_unlock(&G->lock, &saved);
+        /* As every exit leaves it: the chunks that did get the key stay write-disabled here. */
+        mpk_wrpkru((mpk_rdpkru() & ~_mpk_sealed.meta_mask) | _mpk_sealed.meta_closed);
+        atomic_store(&phase, 2);
+        return result;
+    }
     _mpk_sealed.in_play = 1;
     if (_mpk_before_seal)
         _mpk_before_seal(); /* the preload resolves what it still needs while it can write */

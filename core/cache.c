@@ -3,6 +3,7 @@
  * hardware key to another virtual key first closes it in every thread that has it open. */
 #include "core/cache.h"
 
+#include "core/report.h"
 #include "core/sync.h"
 #include "core/thread.h"
 #include "core/memory.h"
@@ -123,18 +124,32 @@ int _mpk_cache_take_clean(const mpk_thread_t *self)
     return hw ? hw : kernel_key(); /* a key new from the kernel is closed in every thread */
 }
 
+/* A re-tag of slot's pages failed with err: put back on hw the pages that did move, so that
+ * every page of slot carries hw again, and say so. Where even that fails, a page is left with
+ * no access on key 0 or on a key nobody can be handed: locked away, never exposed. */
+static int retag_failed(uint32_t slot, int hw, int err)
+{
+    _mpk_cache_retag(slot, hw);
+    _mpk_report_retag_failed((int)vk_number(atomic_load(&G->vkeys[slot].word)), err);
+    return err;
+}
+
 /* Move slot (resident on one hardware key) onto `to`, a key every other thread has closed: one
  * page-table change takes every thread's access away at once, without a signal. The key it
- * leaves becomes spare; threads that still have it open are dealt with when it is reused. */
-void _mpk_cache_move(uint32_t slot, int to, mpk_thread_t *self)
+ * leaves becomes spare; threads that still have it open are dealt with when it is reused.
+ * When the re-tag fails, slot stays where it was (and `to` spare) and the error is returned. */
+int _mpk_cache_move(uint32_t slot, int to, mpk_thread_t *self)
 {
-    int from = vk_hw(atomic_load(&G->vkeys[slot].word));
-    _mpk_cache_retag(slot, to);
+    int from = vk_hw(atomic_load(&G->vkeys[slot].word)), r;
+    (void)self;
+    r = _mpk_cache_retag(slot, to);
+    if (r)
+        return retag_failed(slot, from, r);
     atomic_store(&G->hw[to], hw_word(HW_ASSIGNED, slot));
     set_hw_of(slot, to);
     if (from)
         atomic_store(&G->hw[from], hw_word(HW_SPARE, 0));
-    (void)self;
+    return 0;
 }
 
 int _mpk_cache_assign_free(uint32_t slot, mpk_thread_t *self)
@@ -174,7 +189,7 @@ static uint32_t pick_victim(uint32_t avoid)
 int _mpk_cache_evict(uint32_t slot)
 {
     uint64_t w = atomic_load(&G->vkeys[slot].word);
-    int hw = vk_hw(w);
+    int hw = vk_hw(w), r;
     if (!hw)
         return 0;
     /* A freed key's pages are the ones most likely to have left behind our back: check before
@@ -184,8 +199,11 @@ int _mpk_cache_evict(uint32_t slot)
         if (vk_state(atomic_load(&G->vkeys[slot].word)) == VK_FREE)
             return hw;
     }
-    /* Pages first: from here on nobody reaches them through hw, whatever its PKRU says. */
-    _mpk_cache_retag(slot, 0);
+    /* Pages first: from here on nobody reaches them through hw, whatever its PKRU says. Until
+     * then hw is not spare: a key some pages still carry is never handed to another key. */
+    r = _mpk_cache_retag(slot, 0);
+    if (r)
+        return retag_failed(slot, hw, r);
     set_hw_of(slot, 0);
     atomic_store(&G->hw[hw], hw_word(HW_SPARE, 0));
     atomic_fetch_add(&G->n_evictions, 1);
@@ -203,7 +221,7 @@ void _mpk_cache_drop(uint32_t slot)
 
 int _mpk_cache_bring_in(uint32_t slot, mpk_thread_t *self, bool may_evict)
 {
-    int hw = vk_hw(atomic_load(&G->vkeys[slot].word));
+    int hw = vk_hw(atomic_load(&G->vkeys[slot].word)), r;
     uint32_t victim;
     if (hw)
         return hw;
@@ -215,11 +233,19 @@ int _mpk_cache_bring_in(uint32_t slot, mpk_thread_t *self, bool may_evict)
         if (!victim)
             return -ENOSPC; /* every hardware key is pinned */
         hw = _mpk_cache_evict(victim);
+        if (hw < 0)
+            return hw; /* the victim keeps its key; the caller fails with the kernel's errno */
         _mpk_cache_assign(slot, hw, self);
     }
     /* Threads are in line with the new owner: only now may its pages carry the key. Every
-     * page the key has, not just the one that is wanted now. */
-    _mpk_cache_retag(slot, hw);
+     * page the key has, not just the one that is wanted now. Where that fails, the key goes
+     * back out (its pages to no access), so that a later attempt tries again. */
+    r = _mpk_cache_retag(slot, hw);
+    if (r) {
+        _mpk_report_retag_failed((int)vk_number(atomic_load(&G->vkeys[slot].word)), r);
+        _mpk_cache_evict(slot);
+        return r;
+    }
     atomic_fetch_add(&G->n_swapins, 1);
     return hw;
 }

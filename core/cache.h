@@ -17,8 +17,9 @@ int _mpk_cache_spare(const mpk_thread_t *self, bool clean_only);
 /* A hardware key closed in every other thread: a clean spare or a new one from the kernel. */
 int _mpk_cache_take_clean(const mpk_thread_t *self);
 
-/* Move a resident slot's pages onto `to` (closed in every other thread). */
-void _mpk_cache_move(uint32_t slot, int to, mpk_thread_t *self);
+/* Move a resident slot's pages onto `to` (closed in every other thread). 0, or the kernel's
+ * negative errno when the re-tag failed: slot then stays on its key, and `to` spare. */
+int _mpk_cache_move(uint32_t slot, int to, mpk_thread_t *self);
 
 /* hw now carries slot: every other thread that may have hw open re-derives its PKRU. */
 void _mpk_cache_assign(uint32_t slot, int hw, mpk_thread_t *self);
@@ -28,7 +29,8 @@ void _mpk_cache_assign(uint32_t slot, int hw, mpk_thread_t *self);
 int _mpk_cache_assign_free(uint32_t slot, mpk_thread_t *self);
 
 /* Make slot resident on a hardware key and move all its pages onto it; evict another key for
- * it only if may_evict. Returns the hardware key or a negative errno (-ENOSPC: none). */
+ * it only if may_evict. Returns the hardware key or a negative errno (-ENOSPC: none; the
+ * kernel's, when a re-tag failed: the victim keeps its key, slot stays evicted). */
 int _mpk_cache_bring_in(uint32_t slot, mpk_thread_t *self, bool may_evict);
 
 /* Make slot resident, evicting the least recently used unpinned key if need be, and move its
@@ -36,7 +38,9 @@ int _mpk_cache_bring_in(uint32_t slot, mpk_thread_t *self, bool may_evict);
 int _mpk_cache_make_resident(uint32_t slot, mpk_thread_t *self);
 
 /* Slot's key stops using its hardware key (it died, or is being evicted): the key becomes
- * spare. With pages, they move to key 0 with no access first. */
+ * spare. With pages, they move to key 0 with no access first. Returns the hardware key it had
+ * (0: none), or the kernel's negative errno when the re-tag failed: the key then keeps its
+ * hardware key and every page on it, and the failure is reported. */
 int _mpk_cache_evict(uint32_t slot);
 void _mpk_cache_drop(uint32_t slot);
 

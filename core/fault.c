@@ -13,6 +13,7 @@
 #include "core/thread.h"
 #include "core/wx.h"
 
+#include <errno.h>
 #include <link.h>
 #include <sys/mman.h>
 
@@ -154,7 +155,8 @@ static int resolve(mpk_thread_t *t, siginfo_t *si, ucontext_t *uc)
     t->fault_gen = fault_gen(t, slot);
     _mpk_unlock(&G->lock, &saved);
     if (hw < 0) {
-        _mpk_report_no_hw_key((int)vk_number(w));
+        if (hw == -ENOSPC) /* any other error was reported where it happened */
+            _mpk_report_no_hw_key((int)vk_number(w));
         return NOT_OURS;
     }
     atomic_fetch_add(&G->n_faults_resolved, 1);
@@ -211,6 +213,10 @@ bool _mpk_fault_for_syscall(const void *addr, size_t len, bool write)
 static void handle(mpk_thread_t *t, int sig, siginfo_t *si, ucontext_t *uc)
 {
     int r = NOT_OURS;
+    if (mpk_unlikely(!G)) { /* a boot that failed, caught between install and undo */
+        _mpk_signal_deliver_default(sig, si);
+        return;
+    }
     if (!_mpk_signal_is_fault(sig, si)) { /* sent (kill, raise, sigqueue): no fault data in it */
         _mpk_signal_arrived(sig, si, uc);
         return;

@@ -94,6 +94,7 @@ static void report_free_in_use(int key, size_t bytes)
 int _mpk_key_free_locked(uint32_t slot, int key)
 {
     mpk_vkey_t *k = &G->vkeys[slot];
+    int evicted;
     if (k->bytes) /* its memory may have gone without our munmap (glibc's free, say) */
         _mpk_verify_key(slot);
     if (k->bytes) {
@@ -102,8 +103,12 @@ int _mpk_key_free_locked(uint32_t slot, int key)
         case MPK_INUSE_REFUSE:
             return -EBUSY;
         case MPK_INUSE_REVOKE:
-            /* Nobody may reach the pages any more: no access, default key, forgotten. */
-            _mpk_cache_evict(slot);
+            /* Nobody may reach the pages any more: no access, default key, forgotten. Where
+             * the kernel refuses, the key stays alive: forgotten pages on a hardware key that
+             * goes spare would be handed to the next key with it. */
+            evicted = _mpk_cache_evict(slot);
+            if (evicted < 0)
+                return evicted;
             _mpk_memory_forget_key(slot);
             break;
         default: /* keep: the pages keep the rights each thread had; the key lives on unnamed */

@@ -3,6 +3,8 @@
  * sealed page of values fixed at start-up. */
 #include "core/meta.h"
 
+#include "core/report.h"
+
 #include <errno.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -40,8 +42,10 @@ static chunk_t *chunk_new(size_t min_bytes, int hw)
                      -1, 0);
     if (mpk_sys_failed((long)c))
         return NULL;
-    if (hw > 0)
-        mpk_sys_pkey_mprotect(c, size, PROT_READ | PROT_WRITE, hw);
+    if (hw > 0 && mpk_sys_pkey_mprotect(c, size, PROT_READ | PROT_WRITE, hw) < 0) {
+        mpk_sys_munmap(c, size); /* state outside the metadata key: none rather than that */
+        return NULL;
+    }
     c->size = size;
     atomic_store(&c->used, round_up(sizeof(chunk_t), ALIGN));
     return c;
@@ -81,6 +85,7 @@ void *_mpk_meta_alloc(size_t bytes)
         chunk_t *c = atomic_load(&a->cur);
         size_t off = atomic_fetch_add(&c->used, bytes);
         chunk_t *n;
+        long r;
         int hw;
         if (off + bytes <= c->size)
             return (char *)c + off;
@@ -94,8 +99,9 @@ void *_mpk_meta_alloc(size_t bytes)
         }
         /* Activation may have walked the chunks just before we linked this one in. */
         hw = atomic_load(&a->hw);
-        if (hw > 0)
-            mpk_sys_pkey_mprotect(n, n->size, PROT_READ | PROT_WRITE, hw);
+        r = hw > 0 ? mpk_sys_pkey_mprotect(n, n->size, PROT_READ | PROT_WRITE, hw) : 0;
+        if (r < 0) /* already linked in and in use: there is no taking it back */
+            _mpk_stop_unsealed("a new chunk of libmpk's state with its key", r);
     }
 }
 
@@ -128,7 +134,9 @@ int _mpk_meta_protect(int hw)
 
 void _mpk_meta_seal(void)
 {
-    mpk_sys_mprotect(&_mpk_sealed_page, MPK_PAGE, PROT_READ);
+    long r = mpk_sys_mprotect(&_mpk_sealed_page, MPK_PAGE, PROT_READ);
+    if (r)
+        _mpk_stop_unsealed("the page of start-up values read-only", r);
 }
 
 /* ---- growable blocks (manager lock held) ------------------------------------------------ */

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 /* The sink, alone in a page that is read-only except while it is set: a program that writes
  * over the library's data must not make the fault handler call a forged pointer. */
@@ -19,9 +20,13 @@ static union {
 
 void _mpk_report_set_sink(mpk_event_sink_t s)
 {
-    mpk_sys_mprotect(&sink_page, sizeof sink_page, PROT_READ | PROT_WRITE);
+    long r = mpk_sys_mprotect(&sink_page, sizeof sink_page, PROT_READ | PROT_WRITE);
+    if (r)
+        _mpk_stop_unsealed("the audit sink's page read-only", r);
     sink = s;
-    mpk_sys_mprotect(&sink_page, sizeof sink_page, PROT_READ);
+    r = mpk_sys_mprotect(&sink_page, sizeof sink_page, PROT_READ);
+    if (r)
+        _mpk_stop_unsealed("the audit sink's page read-only", r);
 }
 
 static size_t put(char *buf, size_t n, size_t at, const char *s, size_t len)
@@ -202,6 +207,33 @@ void _mpk_report_no_hw_key(int key)
     char what[160];
     _mpk_format(what, sizeof what,
                 "key %d cannot be made resident: every hardware key is pinned or in use", key);
+    report_error(what, NULL, key);
+}
+
+void _mpk_report_failed(const char *what, int err)
+{
+    char msg[200];
+    _mpk_format(msg, sizeof msg, "%s failed (errno %d); the call that needed it fails", what, -err);
+    report_error(msg, NULL, -1);
+}
+
+void _mpk_stop_unsealed(const char *what, long err)
+{
+    char msg[200];
+    _mpk_format(msg, sizeof msg,
+                "cannot protect %s (errno %d); stopping rather than running with it open",
+                what, (int)-err);
+    report_error(msg, NULL, -1);
+    _exit(1);
+}
+
+void _mpk_report_retag_failed(int key, int err)
+{
+    char what[200];
+    _mpk_format(what, sizeof what,
+                "key %d: its pages could not be moved to another hardware key (errno %d); it "
+                "keeps the one it has",
+                key, -err);
     report_error(what, NULL, key);
 }
 

@@ -47,6 +47,13 @@ void _mpk_report_reserved_signal(int sig);
 void _mpk_report_fault_loop(const void *addr, int key);
 void _mpk_report_no_hw_key(int key);
 void _mpk_report_internal_fault(const void *addr);
+void _mpk_report_retag_failed(int key, int err); /* err: the kernel's negative errno */
+void _mpk_report_failed(const char *what, int err); /* a step the call needed; err as above */
+
+/* Memory that must be sealed read-only or put under the metadata key could not be (err: the
+ * kernel's negative errno): reported, then the process exits with status 1. Going on with it
+ * open to the program would be weaker. */
+void _mpk_stop_unsealed(const char *what, long err) __attribute__((noreturn));
 
 /* A call on a key number that is not allocated: reported, and fatal with on_bad_key = abort. */
 void _mpk_bad_key(const char *op, int key, const void *addr);

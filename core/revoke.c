@@ -78,10 +78,10 @@ static void take_away(uint32_t slot, int hw, mpk_thread_t *self)
     }
     atomic_fetch_add(&G->n_retag_revocations, 1);
     to = _mpk_cache_take_clean(self);
-    if (to)
-        _mpk_cache_move(slot, to, self);
-    else
-        _mpk_cache_evict(slot); /* no clean key: no access at all, faults bring it back */
+    /* No clean key: no access at all, faults bring it back. Where the re-tag fails, the key
+     * stays where it was and the signals take the rights away instead. */
+    if (to ? _mpk_cache_move(slot, to, self) : _mpk_cache_evict(slot) < 0)
+        _mpk_sync(1u << hw, self);
 }
 
 int _mpk_set_all_locked(uint32_t slot, unsigned rights, mpk_thread_t *self)

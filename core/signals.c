@@ -505,3 +505,19 @@ int _mpk_signals_boot(void)
     sigaddset(&a.sa_mask, G->cfg.sync_signal);
     return _mpk_sys_sigaction(G->cfg.sync_signal, &a, NULL);
 }
+
+/* Boot failed after _mpk_signals_boot: the handlers it installed have no state behind them.
+ * Every signal gets back the action it had before boot (the program's, or the default). */
+void _mpk_signals_unboot(void)
+{
+    for (int sig = 1; sig < MPK_NSIG; sig++) {
+        struct sigaction a;
+        if (sig != SIGSEGV && !(G->sigs_set & (1ull << sig)))
+            continue;
+        memset(&a, 0, sizeof a);
+        a.sa_handler = (void (*)(int))atomic_load(&G->sigs[sig].handler);
+        a.sa_flags = G->sigs[sig].flags;
+        a.sa_mask = G->sigs[sig].mask;
+        _mpk_sys_sigaction(sig, &a, NULL);
+    }
+}

@@ -32,6 +32,7 @@ int _mpk_sigmask_kernel(int how, const void *set, void *old, size_t setsize);
 
 /* Install the library's own SIGSEGV and sync handlers (at boot). */
 int _mpk_signals_boot(void);
+void _mpk_signals_unboot(void); /* back to the actions from before boot */
 
 /* Run the program's handler for sig as the kernel would have, or its default action. */
 void _mpk_signal_deliver(int sig, siginfo_t *si, ucontext_t *uc);

@@ -28,9 +28,8 @@ bool _mpk_preload_up(void)
     r = _mpk_boot(&s);
     if (r != 0) {
         down = 1;
-        if (_mpk_preload_verbose())
-            _mpk_note(r == -ENOTSUP ? "this CPU or kernel has no PKU: libmpk passes every call through"
-                                    : "libmpk could not start: every call passes through");
+        if (r == -ENOTSUP && _mpk_preload_verbose()) /* other failures are errors, said by _mpk_boot */
+            _mpk_note("this CPU or kernel has no PKU: libmpk passes every call through");
         return false;
     }
     return true;

@@ -51,6 +51,7 @@ static void to_settings(const struct mpk_config *c, mpk_settings_t *s)
 int _mpk_preload_settings(mpk_settings_t *s)
 {
     struct mpk_config_error e;
+    long r;
     if (!loaded) {
         if (mpk_config_load(&config, environ, &e) != 0)
             refuse_to_start(&e);
@@ -58,7 +59,9 @@ int _mpk_preload_settings(mpk_settings_t *s)
         if (log_fd < 0)
             refuse_to_start(&e);
         loaded = 1;
-        mpk_sys_mprotect(&config_pages, sizeof config_pages, PROT_READ);
+        r = mpk_sys_mprotect(&config_pages, sizeof config_pages, PROT_READ);
+        if (r)
+            _mpk_stop_unsealed("the loaded policy read-only", r);
         if (config.mode != MPK_MODE_OFF) {
             mpk_audit_setup(&config, log_fd);
             _mpk_report_set_sink(mpk_audit_event);
