@@ -221,7 +221,7 @@ static void handle(mpk_thread_t *t, int sig, siginfo_t *si, ucontext_t *uc)
         _mpk_signal_arrived(sig, si, uc);
         return;
     }
-    if (G && _mpk_sealed.meta_mask && (si->si_code == SEGV_ACCERR || si->si_code == SEGV_PKUERR)) {
+    if (_mpk_sealed.meta_mask && (si->si_code == SEGV_ACCERR || si->si_code == SEGV_PKUERR)) {
         if (si->si_code == SEGV_PKUERR && si->si_pkey == (uint32_t)_mpk_sealed.meta_hw) {
             r = metadata_fault(si, uc);
             if (r == VIOLATION) {
