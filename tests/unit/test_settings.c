@@ -3,26 +3,30 @@
  * field by field; and each choice of the config reaches the manager as the same choice. */
 #include "core/state.h"
 #include "policy/config.h"
+#include "policy/format.h"
 #include "preload/settings_map.h"
 
 #include <criterion/criterion.h>
 #include <string.h>
 
+/* The settings the config decides, as one line: two that differ show where at a glance. */
+static const char *describe(const mpk_settings_t *s, char *buf, size_t n)
+{
+    _mpk_format(buf, n,
+                "max_keys=%u hw_keys=%u evict=%d virtualize=%d pin=%x on_free_in_use=%d "
+                "on_bad_key_abort=%d sync_signal=%d wx.enable=%d wx.cross_allow=%d wx.rwx=%d "
+                "wx.min_size=%zu",
+                s->max_keys, s->hw_budget, s->evict, s->virtualize, (unsigned)s->pins,
+                s->on_free_in_use, s->on_bad_key_abort, s->sync_signal, s->wx_enable,
+                s->wx_cross_allow, s->wx_rwx, s->wx_min_size);
+    return buf;
+}
+
 static void expect_same_settings(const mpk_settings_t *a, const mpk_settings_t *b, const char *what)
 {
-    cr_expect_eq(a->max_keys, b->max_keys, "%s: max_keys", what);
-    cr_expect_eq(a->hw_budget, b->hw_budget, "%s: hw_keys", what);
-    cr_expect_eq(a->evict, b->evict, "%s: evict", what);
-    cr_expect_eq(a->virtualize, b->virtualize, "%s: evict (none)", what);
-    cr_expect_eq(a->pins, b->pins, "%s: pin", what);
-    cr_expect_eq(a->on_free_in_use, b->on_free_in_use, "%s: on_free_in_use", what);
-    cr_expect_eq(a->on_bad_key_abort, b->on_bad_key_abort, "%s: on_bad_key", what);
-    cr_expect_eq(a->sync_signal, b->sync_signal, "%s: sync_signal", what);
-    cr_expect_eq(a->wx_enable, b->wx_enable, "%s: wx.enable", what);
-    cr_expect_eq(a->wx_cross_allow, b->wx_cross_allow, "%s: wx.cross_thread", what);
-    cr_expect_eq(a->wx_rwx, b->wx_rwx, "%s: wx.rwx", what);
-    cr_expect_eq(a->wx_min_size, b->wx_min_size, "%s: wx.min_size", what);
-    cr_expect_eq(memcmp(a, b, sizeof *a), 0, "%s: some other field differs", what);
+    char da[512], db[512];
+    cr_expect_str_eq(describe(a, da, sizeof da), describe(b, db, sizeof db), "%s", what);
+    cr_expect_eq(memcmp(a, b, sizeof *a), 0, "%s: a field the config does not carry differs", what);
 }
 
 Test(settings, core_defaults_are_the_config_defaults)
