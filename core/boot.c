@@ -16,14 +16,22 @@
 #include <string.h>
 #include <sys/mman.h>
 
+/* The policy's built-in values (policy/defaults.h), for a manager started without the preload. */
 void _mpk_settings_default(mpk_settings_t *s)
 {
-    memset(s, 0, sizeof *s);
-    s->max_keys = 4096;
-    s->evict = MPK_VICTIM_LRU;
-    s->on_free_in_use = MPK_INUSE_KEEP;
-    s->sync_signal = SIGRTMAX - 2;
-    s->virtualize = 1;
+    memset(s, 0, sizeof *s); /* also: no regions, no W^X eligibility check */
+    s->max_keys = MPK_DEFAULT_MAX_KEYS;
+    s->hw_budget = MPK_DEFAULT_HW_KEYS;
+    s->evict = MPK_DEFAULT_EVICT;
+    s->pins = MPK_DEFAULT_PINS;
+    s->on_free_in_use = MPK_DEFAULT_ON_FREE_IN_USE;
+    s->on_bad_key_abort = MPK_DEFAULT_ON_BAD_KEY == MPK_BAD_KEY_ABORT;
+    s->sync_signal = MPK_DEFAULT_SYNC_SIGNAL;
+    s->virtualize = MPK_DEFAULT_EVICT != MPK_EVICT_NONE;
+    s->wx_enable = MPK_DEFAULT_WX_ENABLE;
+    s->wx_cross_allow = MPK_DEFAULT_WX_CROSS_THREAD == MPK_WX_CROSS_ALLOW;
+    s->wx_rwx = MPK_DEFAULT_WX_RWX;
+    s->wx_min_size = MPK_DEFAULT_WX_MIN_SIZE;
 }
 
 /* ---- fork ------------------------------------------------------------------------------------ */
@@ -179,7 +187,7 @@ int _mpk_boot(const mpk_settings_t *s)
         /* W^X and [region] rules work on programs that never allocate a key: the manager
          * starts right away. Those rules are the policy: without them the program stops,
          * as for a bad config. */
-        if (result == 0 && (s->wx_enable || s->wx_rwx != MPK_RWX_ALLOW || s->nregions)) {
+        if (result == 0 && (s->wx_enable || s->wx_rwx != MPK_WX_RWX_ALLOW || s->nregions)) {
             int r = _mpk_activate();
             if (r)
                 _mpk_stop_unsealed("the state that [wx] and [region] rules need", r);

@@ -174,7 +174,7 @@ static uint32_t pick_victim(uint32_t avoid)
             continue;
         soft = (in_sections >> hw) & 1;
         candidates[soft]++;
-        if (G->cfg.evict == MPK_VICTIM_RANDOM) {
+        if (G->cfg.evict == MPK_EVICT_RANDOM) {
             G->rng = G->rng * 6364136223846793005ull + 1442695040888963407ull;
             if ((G->rng >> 33) % candidates[soft] == 0)
                 best[soft] = s;

@@ -12,7 +12,6 @@
 /* Start the manager (idempotent, thread-safe). -ENOTSUP when the CPU or kernel lacks PKU:
  * then every call must pass through untouched. */
 int _mpk_boot(const mpk_settings_t *settings);
-static inline bool _mpk_booted(void) { return G != NULL; }
 
 /* The first key: take the metadata key, protect the arena, seal. 0 or -errno. */
 int _mpk_activate(void);

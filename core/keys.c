@@ -100,9 +100,9 @@ int _mpk_key_free_locked(uint32_t slot, int key)
     if (k->bytes) {
         report_free_in_use(key, k->bytes);
         switch (G->cfg.on_free_in_use) {
-        case MPK_INUSE_REFUSE:
+        case MPK_FREE_REFUSE:
             return -EBUSY;
-        case MPK_INUSE_REVOKE:
+        case MPK_FREE_REVOKE:
             /* Nobody may reach the pages any more: no access, default key, forgotten. Where
              * the kernel refuses, the key stays alive: forgotten pages on a hardware key that
              * goes spare would be handed to the next key with it. */

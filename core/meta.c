@@ -105,18 +105,6 @@ void *_mpk_meta_alloc(size_t bytes)
     }
 }
 
-bool _mpk_meta_contains(const void *p)
-{
-    arena_t *a = __atomic_load_n(&arena_ptr, __ATOMIC_ACQUIRE);
-    const char *q = p;
-    if (!a)
-        return false;
-    for (chunk_t *c = atomic_load(&a->cur); c; c = c->next)
-        if (q >= (const char *)c && q < (const char *)c + c->size)
-            return true;
-    return false;
-}
-
 int _mpk_meta_protect(int hw)
 {
     arena_t *a = arena_get();

@@ -67,7 +67,4 @@ int _mpk_meta_protect(int hw);
 /* Seal the page holding _mpk_sealed read-only (after activation). */
 void _mpk_meta_seal(void);
 
-/* True when p points into the arena (used to validate pointers kept in writable memory). */
-bool _mpk_meta_contains(const void *p);
-
 #endif

@@ -1,12 +1,10 @@
-/* core/report.c: the event path out of core, and a printf subset that is safe in signal
- * handlers (no locale, no allocation, no stdio). */
+/* core/report.c: the event path out of core, and the library's own lines on stderr (formatted by
+ * policy/format.c, which is safe in signal handlers). */
 #include "core/report.h"
 
 #include "core/prim.h"
 
 #include <stdarg.h>
-#include <stdbool.h>
-#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -29,98 +27,11 @@ void _mpk_report_set_sink(mpk_event_sink_t s)
         _mpk_stop_unsealed("the audit sink's page read-only", r);
 }
 
-static size_t put(char *buf, size_t n, size_t at, const char *s, size_t len)
-{
-    for (size_t i = 0; i < len && at + 1 < n; i++)
-        buf[at++] = s[i];
-    return at;
-}
-
-static size_t put_num(char *buf, size_t n, size_t at, unsigned long long v, unsigned base, bool neg)
-{
-    char tmp[24];
-    size_t i = sizeof tmp;
-    do {
-        tmp[--i] = "0123456789abcdef"[v % base];
-        v /= base;
-    } while (v);
-    if (neg)
-        tmp[--i] = '-';
-    return put(buf, n, at, tmp + i, sizeof tmp - i);
-}
-
-static size_t vformat(char *buf, size_t n, const char *fmt, va_list ap)
-{
-    size_t at = 0;
-    if (!n)
-        return 0;
-    for (const char *p = fmt; *p; p++) {
-        if (*p != '%') {
-            at = put(buf, n, at, p, 1);
-            continue;
-        }
-        switch (*++p) {
-        case 's': {
-            const char *s = va_arg(ap, const char *);
-            s = s ? s : "(null)";
-            at = put(buf, n, at, s, strlen(s));
-            break;
-        }
-        case 'd': {
-            long long v = va_arg(ap, int);
-            at = put_num(buf, n, at, (unsigned long long)(v < 0 ? -v : v), 10, v < 0);
-            break;
-        }
-        case 'u':
-            at = put_num(buf, n, at, va_arg(ap, unsigned), 10, false);
-            break;
-        case 'x':
-            at = put_num(buf, n, at, va_arg(ap, unsigned), 16, false);
-            break;
-        case 'p':
-            at = put(buf, n, at, "0x", 2);
-            at = put_num(buf, n, at, (uintptr_t)va_arg(ap, void *), 16, false);
-            break;
-        case 'z':
-            if (p[1] == 'u') {
-                p++;
-                at = put_num(buf, n, at, va_arg(ap, size_t), 10, false);
-            }
-            break;
-        case 'l':
-            if (p[1] == 'd') {
-                long v = va_arg(ap, long);
-                p++;
-                at = put_num(buf, n, at, (unsigned long long)(v < 0 ? -v : v), 10, v < 0);
-            }
-            break;
-        case '%':
-            at = put(buf, n, at, "%", 1);
-            break;
-        default:
-            if (!*p)
-                p--;
-            break;
-        }
-    }
-    buf[at] = 0;
-    return at;
-}
-
-size_t _mpk_format(char *buf, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    size_t len;
-    va_start(ap, fmt);
-    len = vformat(buf, n, fmt, ap);
-    va_end(ap);
-    return len;
-}
-
 void _mpk_note(const char *msg)
 {
     char buf[512];
-    size_t len = _mpk_format(buf, sizeof buf - 1, "libmpk: %s", msg);
+    size_t room = sizeof buf - 1; /* the newline's byte */
+    size_t len = _mpk_format_kept(_mpk_format(buf, room, "libmpk: %s", msg), room);
     buf[len++] = '\n';
     mpk_sys_write(2, buf, len);
 }
@@ -129,9 +40,10 @@ void _mpk_error(const char *fmt, ...)
 {
     char buf[512];
     size_t len = _mpk_format(buf, sizeof buf, "libmpk: error: ");
+    size_t room = sizeof buf - len - 1; /* the newline's byte */
     va_list ap;
     va_start(ap, fmt);
-    len += vformat(buf + len, sizeof buf - len - 1, fmt, ap);
+    len += _mpk_format_kept(_mpk_vformat(buf + len, room, fmt, ap), room);
     va_end(ap);
     buf[len++] = '\n';
     mpk_sys_write(2, buf, len);

@@ -58,9 +58,8 @@ void _mpk_stop_unsealed(const char *what, long err) __attribute__((noreturn));
 /* A call on a key number that is not allocated: reported, and fatal with on_bad_key = abort. */
 void _mpk_bad_key(const char *op, int key, const void *addr);
 
-/* Format into buf (NUL-terminated, truncated to n): %s %d %u %x %p %zu only. Returns length.
- * Also used by the policy layer's logs: no stdio in signal handlers. */
-size_t _mpk_format(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* _mpk_format, for everything that reports. */
+#include "policy/format.h"
 
 /* "libmpk: " + message + newline on stderr (for verbose notes). */
 void _mpk_note(const char *msg);

@@ -7,27 +7,26 @@
 #include "core/lock.h"
 #include "core/meta.h"
 #include "core/ranges.h"
+#include "policy/defaults.h" /* the settings' enums (MPK_EVICT_*, ...) and defaults */
 
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
 /* ---- settings (filled from the policy by the preload, defaults otherwise) ---------------- */
-enum { MPK_INUSE_KEEP, MPK_INUSE_REVOKE, MPK_INUSE_REFUSE };
-enum { MPK_VICTIM_LRU, MPK_VICTIM_RANDOM };
 
 typedef struct mpk_settings {
     unsigned max_keys;    /* live virtual keys at most (pkey_alloc then fails with ENOSPC) */
     unsigned hw_budget;   /* hardware keys the manager may hold for virtual keys, 0 = all */
-    int evict;            /* MPK_VICTIM_* */
+    int evict;            /* MPK_EVICT_LRU or MPK_EVICT_RANDOM (none: virtualize = 0) */
     uint32_t pins;        /* key numbers (bit n = key n, 1..15) kept on their own hardware key */
-    int on_free_in_use;   /* MPK_INUSE_* */
+    int on_free_in_use;   /* MPK_FREE_* */
     int on_bad_key_abort; /* a call on a key that is not allocated aborts the process */
     int sync_signal;      /* reserved for cross-thread synchronisation */
     int virtualize;       /* 0: part-1 semantics, pkey_alloc fails once hardware keys run out */
     int wx_enable;        /* [wx]: turn RW<->RX mprotect flips into thread-local rights */
     int wx_cross_allow;   /* writes by other threads during a window: let through (reported) */
-    int wx_rwx;           /* mappings asked for RWX at once: MPK_RWX_* */
+    int wx_rwx;           /* mappings asked for RWX at once: MPK_WX_RWX_* */
     size_t wx_min_size;   /* convert only regions at least this large */
     /* Whether [start, end) may be converted (private, and matching [wx] file); NULL: any
      * private mapping. Sets *why to a reason when not. Called with the lock held. */
@@ -41,8 +40,6 @@ typedef struct mpk_settings {
 } mpk_settings_t;
 
 #define MPK_MAX_REGIONS 64
-
-enum { MPK_RWX_ALLOW, MPK_RWX_AUDIT, MPK_RWX_DENY };
 
 void _mpk_settings_default(mpk_settings_t *s);
 

@@ -346,10 +346,10 @@ int _mpk_wx_rwx(const char *op, const void *addr, size_t len, int prot)
     mpk_thread_t *t;
     int r = 0;
     if ((prot & (PROT_WRITE | PROT_EXEC)) != (PROT_WRITE | PROT_EXEC) ||
-        _mpk_sealed.wx_rwx == MPK_RWX_ALLOW)
+        _mpk_sealed.wx_rwx == MPK_WX_RWX_ALLOW)
         return 0;
     t = _mpk_thread(); /* the report reads the arena */
-    if (_mpk_sealed.wx_rwx == MPK_RWX_DENY) {
+    if (_mpk_sealed.wx_rwx == MPK_WX_RWX_DENY) {
         report(op, addr, len, "writable and executable at once: refused (rwx = deny)");
         r = -EACCES;
     } else {

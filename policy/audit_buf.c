@@ -1,6 +1,9 @@
-/* policy/audit_buf.c: the bounded buffer of audit records and its encodings (decimal, hex,
- * JSON strings, quoted text values). */
+/* policy/audit_buf.c: the bounded buffer of audit records and its encodings (decimal and hex
+ * through policy/format.c, JSON strings, quoted text values). */
 #include "policy/audit_buf.h"
+
+#include "policy/format.h"
+#include "policy/utf8.h"
 
 #include <string.h>
 
@@ -52,66 +55,26 @@ static void put_number(mpk_abuf_t *b, const char *s, size_t n)
 
 void mpk_abuf_udec(mpk_abuf_t *b, unsigned long long v, unsigned width)
 {
-    char tmp[24];
-    size_t i = sizeof tmp;
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v && i > 0);
-    while (sizeof tmp - i < width && i > 0)
-        tmp[--i] = '0';
-    put_number(b, tmp + i, sizeof tmp - i);
+    char digits[24], padded[48];
+    size_t n = _mpk_format(digits, sizeof digits, "%llu", v);
+    size_t pad = width > n ? width - n : 0;
+    if (pad > sizeof padded - sizeof digits)
+        pad = sizeof padded - sizeof digits;
+    memset(padded, '0', pad);
+    memcpy(padded + pad, digits, n);
+    put_number(b, padded, pad + n);
 }
 
 void mpk_abuf_dec(mpk_abuf_t *b, long long v)
 {
-    if (v < 0) {
-        put_number(b, "-", 1);
-        mpk_abuf_udec(b, 0ull - (unsigned long long)v, 0);
-    } else {
-        mpk_abuf_udec(b, (unsigned long long)v, 0);
-    }
+    char tmp[24];
+    put_number(b, tmp, _mpk_format(tmp, sizeof tmp, "%lld", v));
 }
 
 void mpk_abuf_hex(mpk_abuf_t *b, uintptr_t v)
 {
-    char tmp[20];
-    size_t i = sizeof tmp;
-    do {
-        tmp[--i] = "0123456789abcdef"[v & 15];
-        v >>= 4;
-    } while (v);
-    tmp[--i] = 'x';
-    tmp[--i] = '0';
-    put_number(b, tmp + i, sizeof tmp - i);
-}
-
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 if it is not one. Overlong
- * forms, surrogates and code points above U+10FFFF are invalid, as in JSON parsers. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0], need, cp;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        need = 1, cp = c & 0x1f;
-    else if (c >= 0xe0 && c <= 0xef)
-        need = 2, cp = c & 0x0f;
-    else if (c >= 0xf0 && c <= 0xf4)
-        need = 3, cp = c & 0x07;
-    else
-        return 0;
-    if (n < need + 1)
-        return 0;
-    for (unsigned i = 1; i <= need; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if ((need == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-        (need == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-        return 0;
-    return need + 1;
+    char tmp[24];
+    put_number(b, tmp, _mpk_format(tmp, sizeof tmp, "0x%lx", (unsigned long)v));
 }
 
 void mpk_abuf_json_str(mpk_abuf_t *b, const char *str)
@@ -121,7 +84,7 @@ void mpk_abuf_json_str(mpk_abuf_t *b, const char *str)
     char esc[8];
     mpk_abuf_close(b, "\"");
     for (size_t i = 0; i < n && !b->cut;) {
-        size_t k = utf8_len(s + i, n - i);
+        size_t k = _mpk_utf8_length(s + i, n - i);
         const char *out = (const char *)s + i;
         size_t outlen = k;
         if (k == 0) {

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "policy/defaults.h" /* the enums of the settings, and their defaults */
+
 /* The parser runs inside the preload's constructor and may be reached from an interposed mmap
  * inside malloc, so it never allocates and never uses stdio: every limit below is a fixed
  * buffer. struct mpk_config is large (about 52 KiB): keep it in static storage. A parse uses
@@ -19,14 +21,7 @@
 #define MPK_CONFIG_MAX_KEYS_MAX 1048576u
 #define MPK_CONFIG_SIZE_MAX (1ull << 47) /* min_size: the x86-64 user address space */
 
-enum mpk_mode { MPK_MODE_ENFORCE, MPK_MODE_AUDIT, MPK_MODE_OFF };
-enum mpk_log_format { MPK_LOG_TEXT, MPK_LOG_JSON };
-enum mpk_evict { MPK_EVICT_LRU, MPK_EVICT_RANDOM, MPK_EVICT_NONE };
-enum mpk_on_free_in_use { MPK_FREE_KEEP, MPK_FREE_REVOKE, MPK_FREE_REFUSE };
-enum mpk_on_bad_key { MPK_BAD_KEY_REFUSE, MPK_BAD_KEY_ABORT };
 enum mpk_rights { MPK_RIGHTS_NONE, MPK_RIGHTS_READ, MPK_RIGHTS_RW };
-enum mpk_wx_cross_thread { MPK_WX_CROSS_DENY, MPK_WX_CROSS_ALLOW };
-enum mpk_wx_rwx { MPK_WX_RWX_ALLOW, MPK_WX_RWX_AUDIT, MPK_WX_RWX_DENY };
 
 /* Region `flags`: every flag given must hold for a mapping to match. */
 enum mpk_map_flag {

@@ -50,7 +50,7 @@ void cfg_error_v(struct mpk_config_error *e, const char *where, unsigned line, u
     set_where(e, where);
     e->line = line;
     e->col = col;
-    cfg_vfmt(e->msg, sizeof e->msg, fmt, ap);
+    _mpk_vformat(e->msg, sizeof e->msg, fmt, ap);
 }
 
 int cfg_fail(struct cfg_parser *p, const char *at, const char *fmt, ...)
@@ -110,11 +110,11 @@ void cfg_describe_pos(const struct cfg_parser *p, const struct mpk_config_pos *p
                       size_t n)
 {
     if (pos->gen != p->c->gen)
-        cfg_fmt(buf, n, "%s:%u:%u", cfg_pos_where(p->c, pos), pos->line, pos->col);
+        _mpk_format(buf, n, "%s:%u:%u", cfg_pos_where(p->c, pos), pos->line, pos->col);
     else if (p->source == MPK_SRC_OPTIONS)
-        cfg_fmt(buf, n, "column %u", pos->col);
+        _mpk_format(buf, n, "column %u", pos->col);
     else
-        cfg_fmt(buf, n, "line %u", pos->line);
+        _mpk_format(buf, n, "line %u", pos->line);
 }
 
 const char *cfg_errno_text(int err)
@@ -149,6 +149,6 @@ const char *cfg_errno_text(int err)
 size_t mpk_config_format_error(const struct mpk_config_error *e, char *buf, size_t n)
 {
     if (e->line == 0)
-        return cfg_fmt(buf, n, "libmpk: error: %s: %s\n", e->where, e->msg);
-    return cfg_fmt(buf, n, "libmpk: error: %s:%u:%u: %s\n", e->where, e->line, e->col, e->msg);
+        return _mpk_format(buf, n, "libmpk: error: %s: %s\n", e->where, e->msg);
+    return _mpk_format(buf, n, "libmpk: error: %s:%u:%u: %s\n", e->where, e->line, e->col, e->msg);
 }

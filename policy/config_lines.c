@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "policy/config_parser.h"
+#include "policy/utf8.h"
 
 /* A line may be followed by "\r\n": the most bytes to search for its end. */
 #define WINDOW (MPK_CONFIG_LINE_MAX + 2)
@@ -28,37 +29,6 @@ void cfg_reader_fd(struct cfg_reader *r, int fd)
     r->eof = false;
 }
 
-/* Length of the UTF-8 sequence at s[0..n), or 0 if it is not valid (overlong forms, surrogates
- * and code points above U+10FFFF are not). */
-static size_t utf8_length(const unsigned char *s, size_t n)
-{
-    unsigned char lo = 0x80, hi = 0xBF;
-    size_t len;
-
-    if (s[0] >= 0xC2 && s[0] <= 0xDF)
-        len = 2;
-    else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-        len = 3;
-    else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-        len = 4;
-    else
-        return 0;
-    if (s[0] == 0xE0)
-        lo = 0xA0;
-    else if (s[0] == 0xED)
-        hi = 0x9F;
-    else if (s[0] == 0xF0)
-        lo = 0x90;
-    else if (s[0] == 0xF4)
-        hi = 0x8F;
-    if (n < len || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-    return len;
-}
-
 static int binary_at(struct cfg_parser *p, const char *at, const char *what)
 {
     static const char hex[] = "0123456789abcdef";
@@ -77,9 +47,9 @@ static int check_text(struct cfg_parser *p, const char *s, size_t n, bool cut)
         if (u[i] == '\t' || (u[i] >= 0x20 && u[i] < 0x7F)) {
             i++;
         } else if (u[i] >= 0x80) {
-            size_t len = utf8_length(u + i, n - i);
+            size_t len = _mpk_utf8_length(u + i, n - i);
 
-            if (!len && cut && n - i < 4 && utf8_length(u + i, 4) != 0)
+            if (!len && cut && n - i < 4 && _mpk_utf8_length(u + i, 4) != 0)
                 break;
             if (!len)
                 return binary_at(p, s + i, "invalid UTF-8 byte");

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "policy/config.h"
+#include "policy/format.h"
 
 enum cfg_section { SEC_NONE, SEC_LIBMPK, SEC_WX, SEC_REGION };
 
@@ -59,10 +60,8 @@ void cfg_describe_pos(const struct cfg_parser *p, const struct mpk_config_pos *p
 #define CFG_SHOW(s, n) (int)cfg_clip((s), (n)), (s), ((n) > CFG_SHOW_MAX ? "..." : "")
 size_t cfg_clip(const char *s, size_t n);
 
-/* ---- formatting (config_fmt.c): a small snprintf that never allocates ---- */
+/* ---- copying (config_fmt.c); messages use _mpk_format (policy/format.h) ---- */
 
-size_t cfg_vfmt(char *buf, size_t n, const char *fmt, va_list ap);
-size_t cfg_fmt(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Copies s[0..len) and a NUL into dst[cap], zeroing the rest; false if it does not fit. */
 bool cfg_copy(char *dst, size_t cap, const char *s, size_t len);
 

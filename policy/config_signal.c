@@ -82,7 +82,7 @@ static int unknown_name(struct cfg_parser *p, const char *v, size_t n)
 
     if (n + 3 < sizeof fixed) {
         if (!has_prefix(v, n, "SIG") && !has_prefix(v, n, "sig"))
-            len = cfg_fmt(fixed, sizeof fixed, "SIG");
+            len = _mpk_format(fixed, sizeof fixed, "SIG");
         for (size_t i = 0; i < n; i++)
             fixed[len++] = v[i] >= 'a' && v[i] <= 'z' ? (char)(v[i] - 'a' + 'A') : v[i];
         fixed[len] = '\0';

@@ -84,7 +84,7 @@ void cfg_did_you_mean(char *buf, size_t cap, const char *word, size_t n,
     const char *s = cfg_suggest(word, n, cands, ncands);
 
     if (s)
-        cfg_fmt(buf, cap, "; did you mean '%s'?", s);
+        _mpk_format(buf, cap, "; did you mean '%s'?", s);
     else if (cap)
         buf[0] = '\0';
 }
@@ -98,6 +98,6 @@ void cfg_join_words(char *buf, size_t cap, const char *const *words, size_t nwor
     for (size_t i = 0; i < nwords && len < cap; i++) {
         const char *sep = i == 0 ? "" : i + 1 == nwords ? " or " : ", ";
 
-        len += cfg_fmt(buf + len, cap - len, "%s%s", sep, words[i]);
+        len += _mpk_format(buf + len, cap - len, "%s%s", sep, words[i]);
     }
 }

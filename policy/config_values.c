@@ -27,34 +27,34 @@ void cfg_expected(const struct cfg_key *key, char *buf, size_t cap)
         cfg_join_words(buf, cap, key->words, count_words(key->words));
         break;
     case KIND_COUNT:
-        cfg_fmt(buf, cap, "a number from %llu to %llu", (unsigned long long)key->min,
-                (unsigned long long)key->max);
+        _mpk_format(buf, cap, "a number from %llu to %llu", (unsigned long long)key->min,
+                    (unsigned long long)key->max);
         break;
     case KIND_SIZE:
-        cfg_fmt(buf, cap, "a size from 0 to 128T, such as 4096, 64K or 1G");
+        _mpk_format(buf, cap, "a size from 0 to 128T, such as 4096, 64K or 1G");
         break;
     case KIND_LOG:
-        cfg_fmt(buf, cap, "stderr or a file path");
+        _mpk_format(buf, cap, "stderr or a file path");
         break;
     case KIND_GLOB:
-        cfg_fmt(buf, cap, "a glob on file paths, such as /usr/lib/*.so*");
+        _mpk_format(buf, cap, "a glob on file paths, such as /usr/lib/*.so*");
         break;
     case KIND_THREADS:
-        cfg_fmt(buf, cap, "all or a glob on thread names");
+        _mpk_format(buf, cap, "all or a glob on thread names");
         break;
     case KIND_HW_KEYS:
-        cfg_fmt(buf, cap, "auto or a number from 1 to 15");
+        _mpk_format(buf, cap, "auto or a number from 1 to 15");
         break;
     case KIND_PIN:
-        cfg_fmt(buf, cap, "none or key numbers from 1 to 15 separated by commas");
+        _mpk_format(buf, cap, "none or key numbers from 1 to 15 separated by commas");
         break;
     case KIND_SIGNAL:
-        cfg_fmt(buf, cap, "a signal number from 1 to 64, SIGUSR1, SIGUSR2, SIGRTMIN+N or "
-                          "SIGRTMAX-N");
+        _mpk_format(buf, cap, "a signal number from 1 to 64, SIGUSR1, SIGUSR2, SIGRTMIN+N or "
+                              "SIGRTMAX-N");
         break;
     case KIND_FLAGS:
-        cfg_fmt(buf, cap, "flags separated by '|' from anon, file, private, shared, exec and "
-                          "write");
+        _mpk_format(buf, cap, "flags separated by '|' from anon, file, private, shared, exec and "
+                              "write");
         break;
     }
 }

@@ -2,6 +2,7 @@
  * into the manager's settings. A bad config stops the program before main, in every mode: a
  * security tool that silently runs without its policy is worse than one that refuses. */
 #include "preload/preload.h"
+#include "preload/settings_map.h"
 
 #include "core/report.h"
 #include "policy/audit.h"
@@ -32,21 +33,6 @@ static void refuse_to_start(const struct mpk_config_error *e)
     _exit(1);
 }
 
-static void to_settings(const struct mpk_config *c, mpk_settings_t *s)
-{
-    _mpk_settings_default(s);
-    s->max_keys = c->max_keys;
-    s->hw_budget = c->hw_keys;
-    s->evict = c->evict == MPK_EVICT_RANDOM ? MPK_VICTIM_RANDOM : MPK_VICTIM_LRU;
-    s->virtualize = c->evict != MPK_EVICT_NONE;
-    s->pins = c->pin;
-    s->on_free_in_use = c->on_free_in_use == MPK_FREE_REVOKE   ? MPK_INUSE_REVOKE
-                        : c->on_free_in_use == MPK_FREE_REFUSE ? MPK_INUSE_REFUSE
-                                                               : MPK_INUSE_KEEP;
-    s->on_bad_key_abort = c->on_bad_key == MPK_BAD_KEY_ABORT;
-    s->sync_signal = c->sync_signal;
-}
-
 /* 1: run the manager with *s; 0: stay out of the way (mode off). Exits on a bad config. */
 int _mpk_preload_settings(mpk_settings_t *s)
 {
@@ -69,7 +55,7 @@ int _mpk_preload_settings(mpk_settings_t *s)
     }
     if (config.mode == MPK_MODE_OFF)
         return 0;
-    to_settings(&config, s);
+    _mpk_settings_from_config(&config, s);
     return 1;
 }
 

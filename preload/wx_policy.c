@@ -1,6 +1,6 @@
-/* preload/wx_policy.c: the [wx] section turned into the manager's W^X settings, and the check
- * of which regions may be converted (private mappings, those [wx] file names), which needs the
- * mapping's name from /proc/self/maps: only read when a region is first flipped. */
+/* preload/wx_policy.c: the check of which regions W^X may convert (private mappings, those [wx]
+ * file names), which needs the mapping's name from /proc/self/maps: only read when a region is
+ * first flipped. */
 #include "preload/preload.h"
 
 #include "core/verify.h"
@@ -73,14 +73,6 @@ static bool eligible(uintptr_t a, uintptr_t b, const char **why)
     return !e.why;
 }
 
-void _mpk_preload_wx_settings(mpk_settings_t *s)
-{
-    const struct mpk_config *c = _mpk_preload_config();
-    s->wx_enable = c->wx.enable;
-    s->wx_cross_allow = c->wx.cross_thread == MPK_WX_CROSS_ALLOW;
-    s->wx_rwx = c->wx.rwx == MPK_WX_RWX_DENY    ? MPK_RWX_DENY
-                : c->wx.rwx == MPK_WX_RWX_AUDIT ? MPK_RWX_AUDIT
-                                                : MPK_RWX_ALLOW;
-    s->wx_min_size = (size_t)c->wx.min_size;
-    s->wx_eligible = eligible;
-}
+/* The [wx] values themselves come with the rest (preload/settings_map.c); this adds the check
+ * of which regions may be converted. */
+void _mpk_preload_wx_settings(mpk_settings_t *s) { s->wx_eligible = eligible; }

@@ -246,7 +246,7 @@ Test(free, in_use_keeps_rights_until_pages_go)
     cr_assert_eq(st.hw_held, 1, "the dead key's hardware key was not recycled");
 }
 
-static void refuse_on_free(mpk_settings_t *s) { s->on_free_in_use = MPK_INUSE_REFUSE; }
+static void refuse_on_free(mpk_settings_t *s) { s->on_free_in_use = MPK_FREE_REFUSE; }
 Test(free, refuse_policy)
 {
     int k;
@@ -257,7 +257,7 @@ Test(free, refuse_policy)
     cr_assert_eq(_mpk_pkey_set(k, 0), 0, "a refused free leaves the key alive");
 }
 
-static void revoke_on_free(mpk_settings_t *s) { s->on_free_in_use = MPK_INUSE_REVOKE; }
+static void revoke_on_free(mpk_settings_t *s) { s->on_free_in_use = MPK_FREE_REVOKE; }
 Test(free, revoke_policy)
 {
     int k;

@@ -3,41 +3,12 @@
 #include "tools/audit/report.h"
 
 #include "tools/audit/error.h"
+#include "policy/utf8.h"
 
 #include <inttypes.h>
 #include <string.h>
 
 /* ---------------------------------------------------------------- strings */
-
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one (stray continuation
- * bytes, overlong forms, surrogates, past U+10FFFF). */
-static size_t utf8_length(const unsigned char *s)
-{
-    size_t n;
-    unsigned char lo = 0x80, hi = 0xbf;     /* allowed range of the second byte */
-    if (s[0] >= 0xc2 && s[0] <= 0xdf)
-        n = 2;
-    else if (s[0] >= 0xe0 && s[0] <= 0xef)
-        n = 3;
-    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-        n = 4;
-    else
-        return 0;
-    if (s[0] == 0xe0)
-        lo = 0xa0;
-    else if (s[0] == 0xed)
-        hi = 0x9f;
-    else if (s[0] == 0xf0)
-        lo = 0x90;
-    else if (s[0] == 0xf4)
-        hi = 0x8f;
-    if (s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    return n;
-}
 
 /* File names need not be UTF-8; a byte that is not becomes U+FFFD so the document stays valid. */
 static void put_string(FILE *out, const char *s)
@@ -47,6 +18,7 @@ static void put_string(FILE *out, const char *s)
         return;
     }
     fputc('"', out);
+    const unsigned char *end = (const unsigned char *)s + strlen(s);
     for (const unsigned char *p = (const unsigned char *)s; *p;) {
         if (*p == '"' || *p == '\\') {
             fprintf(out, "\\%c", *p++);
@@ -55,7 +27,7 @@ static void put_string(FILE *out, const char *s)
         } else if (*p < 0x80) {
             fputc(*p++, out);
         } else {
-            size_t n = utf8_length(p);
+            size_t n = _mpk_utf8_length(p, (size_t)(end - p));
             if (n) {
                 fwrite(p, 1, n, out);
                 p += n;
