@@ -113,6 +113,25 @@ void *it_page(size_t n)
     return p;
 }
 
+void it_keyed_pages(int n, int *keys, char **pages)
+{
+    for (int i = 0; i < n; i++) {
+        int k = pkey_alloc(0, 0);
+        char *p;
+        if (k < 0) {
+            printf("SKIP: pkey_alloc #%d: %s (more keys than the hardware needs libmpk)\n", i + 1,
+                   strerror(errno));
+            exit(it_preloaded() ? 1 : IT_SKIP);
+        }
+        p = it_page(1);
+        pkey_mprotect(p, 4096, PROT_READ | PROT_WRITE, k);
+        if (keys)
+            keys[i] = k;
+        if (pages)
+            pages[i] = p;
+    }
+}
+
 int it_done(const char *name)
 {
     if (it_failures) {

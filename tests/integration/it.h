@@ -50,6 +50,11 @@ bool it_preloaded(void);
 /* One anonymous read-write page (or n pages). */
 void *it_page(size_t n);
 
+/* n keys, each with one read-write page tagged with it (keys[i], pages[i]; either may be
+ * NULL). When the kernel runs out of keys, says SKIP and exits: 1 under libmpk (which has no
+ * limit), IT_SKIP without it (the hardware has fewer keys than the test wants). */
+void it_keyed_pages(int n, int *keys, char **pages);
+
 /* libmpk's writable segment (.data and .bss), exactly as its program header says: [*lo, *hi).
  * False when libmpk is not loaded. */
 bool it_libmpk_data(uintptr_t *lo, uintptr_t *hi);

@@ -20,7 +20,6 @@
 #define MAX_THREADS 8
 
 static int nkeys, nthreads, rounds;
-static int keys[256];
 static char *pages[256];
 static char *forbidden; /* a page under a key every thread has access-disabled */
 static int forbidden_key;
@@ -94,16 +93,7 @@ int main(int argc, char **argv)
         return 2;
     }
     it_require_pku();
-    for (int i = 0; i < nkeys; i++) {
-        keys[i] = pkey_alloc(0, 0);
-        if (keys[i] < 0) {
-            printf("SKIP: pkey_alloc #%d: %s (more keys than the hardware needs libmpk)\n", i + 1,
-                   strerror(errno));
-            return it_preloaded() ? 1 : IT_SKIP;
-        }
-        pages[i] = it_page(1);
-        pkey_mprotect(pages[i], 4096, PROT_READ | PROT_WRITE, keys[i]);
-    }
+    it_keyed_pages(nkeys, NULL, pages);
     forbidden_key = pkey_alloc(0, PKEY_DISABLE_ACCESS);
     IT_CHECK(forbidden_key > 0, "pkey_alloc: %s", strerror(errno));
     forbidden = it_page(1);

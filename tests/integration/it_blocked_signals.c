@@ -38,17 +38,9 @@ int main(int argc, char **argv)
     pid_t pid;
     nkeys = argc > 1 ? atoi(argv[1]) : 40;
     it_require_pku();
-    for (int i = 0; i < nkeys; i++) {
-        keys[i] = pkey_alloc(0, 0);
-        if (keys[i] < 0) {
-            printf("SKIP: pkey_alloc #%d: %s (more keys than the hardware needs libmpk)\n", i + 1,
-                   strerror(errno));
-            return it_preloaded() ? 1 : IT_SKIP;
-        }
-        pages[i] = it_page(1);
-        pkey_mprotect(pages[i], 4096, PROT_READ | PROT_WRITE, keys[i]);
+    it_keyed_pages(nkeys, keys, pages);
+    for (int i = 0; i < nkeys; i++)
         pages[i][0] = 1;
-    }
     pthread_create(&t, NULL, blocked_worker, NULL);
     pthread_join(t, NULL);
 

@@ -153,17 +153,9 @@ int main(int argc, char **argv)
     if (nkeys < 1 || nkeys > 1024)
         nkeys = 1;
     it_require_pku();
-    for (int i = 0; i < nkeys; i++) {
-        int k = pkey_alloc(0, 0);
-        if (k < 0) {
-            printf("SKIP: pkey_alloc #%d: %s (more keys than the hardware needs libmpk)\n", i + 1,
-                   strerror(errno));
-            return it_preloaded() ? 1 : IT_SKIP;
-        }
-        pages[i] = it_page(1);
-        pkey_mprotect(pages[i], 4096, PROT_READ | PROT_WRITE, k);
+    it_keyed_pages(nkeys, NULL, pages);
+    for (int i = 0; i < nkeys; i++)
         pages[i][0] = 1;
-    }
     for (int way = 0; way < N_WAYS; way++) {
         s = in_child(default_action, way);
         IT_CHECK(killed(s), "%s, default action: status %#x, not death by SIGSEGV", way_name[way], s);
