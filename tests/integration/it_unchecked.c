@@ -39,6 +39,20 @@ static void fail_syscall(int nr, int argi, uint64_t val, int err)
     }
 }
 
+/* Key A on page pa, written once and then closed in this thread; from here on every
+ * pkey_mprotect of pa fails with EIO. */
+static int closed_key_with_failing_retag(char *pa)
+{
+    int a;
+    it_install_probe_handler();
+    a = pkey_alloc(0, 0);
+    IT_CHECK(a > 0 && pkey_mprotect(pa, 4096, PROT_READ | PROT_WRITE, a) == 0, "key A: %s", strerror(errno));
+    pa[0] = 1;
+    IT_CHECK(pkey_set(a, PKEY_DISABLE_ACCESS) == 0, "close A");
+    fail_syscall(SYS_pkey_mprotect, 0, (uintptr_t)pa, EIO);
+    return a;
+}
+
 /* hw_keys = 1: key A holds the only hardware key; opening key C must evict A, and the re-tag of
  * A's page fails. The hardware key must not go to C while A's page still carries it: this
  * thread, with A closed and C open, must still not reach A's page. */
@@ -46,12 +60,7 @@ static int case_evict(void)
 {
     int a, c;
     char *pa = it_page(1), *pc = it_page(1);
-    it_install_probe_handler();
-    a = pkey_alloc(0, 0);
-    IT_CHECK(a > 0 && pkey_mprotect(pa, 4096, PROT_READ | PROT_WRITE, a) == 0, "key A: %s", strerror(errno));
-    pa[0] = 1;
-    IT_CHECK(pkey_set(a, PKEY_DISABLE_ACCESS) == 0, "close A");
-    fail_syscall(SYS_pkey_mprotect, 0, (uintptr_t)pa, EIO);
+    a = closed_key_with_failing_retag(pa);
     c = pkey_alloc(0, 0);
     IT_CHECK(c > 0, "key C: %s", strerror(errno));
     if (c > 0) {
@@ -71,12 +80,7 @@ static int case_free(void)
 {
     int a, c, r;
     char *pa = it_page(1);
-    it_install_probe_handler();
-    a = pkey_alloc(0, 0);
-    IT_CHECK(a > 0 && pkey_mprotect(pa, 4096, PROT_READ | PROT_WRITE, a) == 0, "key A: %s", strerror(errno));
-    pa[0] = 1;
-    IT_CHECK(pkey_set(a, PKEY_DISABLE_ACCESS) == 0, "close A");
-    fail_syscall(SYS_pkey_mprotect, 0, (uintptr_t)pa, EIO);
+    a = closed_key_with_failing_retag(pa);
     r = pkey_free(a);
     IT_CHECK(r == -1 && errno == EIO, "pkey_free = %d (%s) though the page kept the key", r, strerror(errno));
     c = pkey_alloc(0, 0);
