@@ -114,7 +114,6 @@ MPK_EXPORT int mpk_munmap(int vkey)
         return -1;
     gen = atomic_load(&t->sync_gen);
     _mpk_lock(&G->lock, &saved);
-    t->locked = 1;
     if (_mpk_vkey_slot(vkey, NULL) != slot) {
         r = -EINVAL; /* freed meanwhile by another thread */
     } else {
@@ -128,7 +127,6 @@ MPK_EXPORT int mpk_munmap(int vkey)
         if (!r)
             r = _mpk_key_free_locked(slot, vkey);
     }
-    t->locked = 0;
     _mpk_unlock(&G->lock, &saved);
     _mpk_leave_with(t, gen, _mpk_pkru_derive(t, t->depth, mpk_rdpkru()));
     return r ? fail(-r) : 0;
@@ -201,9 +199,7 @@ MPK_EXPORT int mpk_mprotect(int vkey, int prot)
         return -1;
     gen = atomic_load(&t->sync_gen);
     _mpk_lock(&G->lock, &saved);
-    t->locked = 1;
     r = _mpk_vkey_slot(vkey, NULL) == slot ? _mpk_set_all_locked(slot, (unsigned)rights, t) : -EINVAL;
-    t->locked = 0;
     _mpk_unlock(&G->lock, &saved);
     _mpk_leave_with(t, gen, _mpk_pkru_derive(t, t->depth, mpk_rdpkru()));
     return r ? fail(-r) : 0;
@@ -222,9 +218,7 @@ MPK_EXPORT void *mpk_malloc(int vkey, size_t size)
         return NULL;
     gen = atomic_load(&t->sync_gen);
     _mpk_lock(&G->lock, &saved);
-    t->locked = 1;
     r = _mpk_vkey_slot(vkey, NULL) == slot ? _mpk_heap_alloc(t, slot, size, &p) : -EINVAL;
-    t->locked = 0;
     _mpk_unlock(&G->lock, &saved);
     _mpk_leave_with(t, gen, _mpk_pkru_derive(t, t->depth, mpk_rdpkru()));
     if (r) {
@@ -244,9 +238,7 @@ MPK_EXPORT void mpk_free(void *ptr)
         return;
     gen = atomic_load(&t->sync_gen);
     _mpk_lock(&G->lock, &saved);
-    t->locked = 1;
     r = _mpk_heap_free(ptr);
-    t->locked = 0;
     _mpk_unlock(&G->lock, &saved);
     _mpk_leave_with(t, gen, _mpk_pkru_derive(t, t->depth, mpk_rdpkru()));
     if (r) {

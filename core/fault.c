@@ -148,9 +148,7 @@ static int resolve(mpk_thread_t *t, siginfo_t *si, ucontext_t *uc)
         t->fault_addr = addr;
         t->fault_streak = 0;
     }
-    t->locked = 1;
     hw = _mpk_cache_make_resident(slot, t);
-    t->locked = 0;
     G->vkeys[slot].lru = ++G->tick;
     t->fault_gen = fault_gen(t, slot);
     _mpk_unlock(&G->lock, &saved);
@@ -199,11 +197,9 @@ bool _mpk_fault_for_syscall(const void *addr, size_t len, bool write)
         return false;
     gen = atomic_load(&t->sync_gen);
     _mpk_lock(&G->lock, &saved);
-    t->locked = 1;
     n = unreachable(t, a, b, write, slots, MPK_HW_KEYS);
     for (unsigned i = 0; i < n; i++)
         changed += _mpk_cache_make_resident(slots[i], t) > 0;
-    t->locked = 0;
     _mpk_unlock(&G->lock, &saved);
     _mpk_leave_with(t, gen, _mpk_pkru_derive(t, t->depth, mpk_rdpkru()));
     return changed > 0;
@@ -228,7 +224,7 @@ static void handle(mpk_thread_t *t, int sig, siginfo_t *si, ucontext_t *uc)
                 _mpk_signal_deliver_default(sig, si);
                 return;
             }
-        } else if (t && !t->locked && !t->lock_held) {
+        } else if (t && !t->lock_held) {
             r = resolve(t, si, uc);
         } else if (t) {
             _mpk_report_internal_fault(si->si_addr);

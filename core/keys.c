@@ -74,9 +74,7 @@ int _mpk_pkey_alloc(unsigned flags, unsigned rights)
         return -ENOSPC;
     gen = atomic_load(&t->sync_gen);
     _mpk_lock(&G->lock, &saved);
-    t->locked = 1;
     r = G->live_keys >= G->cfg.max_keys ? -ENOSPC : new_key(t, rights);
-    t->locked = 0;
     _mpk_unlock(&G->lock, &saved);
     _mpk_leave_with(t, gen, _mpk_pkru_derive(t, t->depth, mpk_rdpkru()));
     return r;
@@ -166,9 +164,7 @@ static int swap_in_now(mpk_thread_t *t, uint32_t slot)
     sigset_t saved;
     int hw;
     _mpk_lock(&G->lock, &saved);
-    t->locked = 1;
     hw = _mpk_cache_make_resident(slot, t);
-    t->locked = 0;
     _mpk_unlock(&G->lock, &saved);
     return hw;
 }
@@ -193,9 +189,10 @@ again:
     hw = vk_hw(w);
     if (!hw) {
         /* Evicted. Opening a key with pages means an access is coming: bring it in now, one
-         * page-table change cheaper than a fault. Not from a signal handler (the lock is not
-         * async-signal-safe); there, the view is all and a fault brings the key in. */
-        if (!(rights & MPK_AD) && t->depth == 0 && !t->locked && G->vkeys[slot].bytes &&
+         * page-table change cheaper than a fault. Not while this thread holds the lock (a call
+         * from inside the library) nor in a program's signal handler (depth > 0): there only
+         * the view is written, and the first access faults the key in. */
+        if (!(rights & MPK_AD) && t->depth == 0 && !t->lock_held && G->vkeys[slot].bytes &&
             swap_in_now(t, slot) > 0)
             goto again;
         _mpk_leave(t, gen);

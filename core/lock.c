@@ -58,6 +58,26 @@ static void __attribute__((noreturn)) reentered(void)
  * ones. A program with a handler for any of them keeps the masked lock, which keeps their order. */
 #define RT_SIGNALS (~0ull << 34)
 
+/* The thread's own mark: up before the section starts, down after it ends. A fault in between
+ * is the library's own (core/fault.c), and the wrapper of program handlers defers them. */
+static void mark(mpk_thread_t *t, uint32_t how)
+{
+    if (!t)
+        return;
+    if (mpk_unlikely(t->lock_held))
+        reentered();
+    t->lock_held = how;
+    atomic_signal_fence(memory_order_seq_cst);
+}
+
+static void unmark(mpk_thread_t *t)
+{
+    if (!t)
+        return;
+    t->lock_held = MPK_LOCK_FREE;
+    atomic_signal_fence(memory_order_seq_cst); /* a signal from here on is delivered at once */
+}
+
 void _mpk_lock(mpk_lock_t *l, sigset_t *saved)
 {
     mpk_thread_t *t = _mpk_thread_peek();
@@ -65,23 +85,19 @@ void _mpk_lock(mpk_lock_t *l, sigset_t *saved)
         _mpk_lock_masked(l, saved);
         return;
     }
-    if (mpk_unlikely(t->lock_held))
-        reentered();
-    t->lock_held = 1;
-    atomic_signal_fence(memory_order_seq_cst); /* the mark is up before the section starts */
+    mark(t, MPK_LOCK_PLAIN);
     acquire(l);
 }
 
 void _mpk_unlock(mpk_lock_t *l, const sigset_t *saved)
 {
     mpk_thread_t *t = _mpk_thread_peek();
-    if (mpk_unlikely(!t || !t->lock_held)) { /* locked before the thread had its record */
+    if (mpk_unlikely(!t || t->lock_held != MPK_LOCK_PLAIN)) {
         _mpk_unlock_masked(l, saved);
         return;
     }
     release(l);
-    t->lock_held = 0;
-    atomic_signal_fence(memory_order_seq_cst); /* a signal from here on is delivered at once */
+    unmark(t);
     if (mpk_unlikely(t->deferred))
         _mpk_signals_release_deferred(t);
 }
@@ -89,16 +105,26 @@ void _mpk_unlock(mpk_lock_t *l, const sigset_t *saved)
 void _mpk_lock_masked(mpk_lock_t *l, sigset_t *saved)
 {
     mpk_sys_sigprocmask(SIG_BLOCK, &_mpk_sealed.lock_blocked, saved);
+    mark(_mpk_thread_peek(), MPK_LOCK_MASKED);
     acquire(l);
 }
 
 void _mpk_unlock_masked(mpk_lock_t *l, const sigset_t *saved)
 {
+    mpk_thread_t *t = _mpk_thread_peek();
     release(l);
+    unmark(t);
     mpk_sys_sigprocmask(SIG_SETMASK, saved, NULL);
+    if (mpk_unlikely(t && t->deferred)) /* a sent SIGSEGV, the one signal not blocked here */
+        _mpk_signals_release_deferred(t);
 }
 
 void _mpk_lock_reset(mpk_lock_t *l)
 {
+    mpk_thread_t *t = _mpk_thread_peek();
     atomic_store(&l->word, 0);
+    if (t) { /* the child restores its mask itself: nothing deferred stays */
+        t->lock_held = MPK_LOCK_FREE;
+        t->deferred = 0;
+    }
 }

@@ -164,14 +164,12 @@ static int op_begin(op_t *op)
         return -ENOMEM;
     op->gen = atomic_load(&op->t->sync_gen);
     _mpk_lock(&G->lock, &op->saved);
-    op->t->locked = 1;
     return 0;
 }
 
 static void op_end(op_t *op)
 {
     publish_bounds();
-    op->t->locked = 0;
     _mpk_unlock(&G->lock, &op->saved);
     _mpk_leave_with(op->t, op->gen, _mpk_pkru_derive(op->t, op->t->depth, mpk_rdpkru()));
 }

@@ -107,9 +107,7 @@ void _mpk_region_renamed(void)
         return;
     gen = atomic_load(&t->sync_gen);
     _mpk_lock(&G->lock, &saved);
-    t->locked = 1;
     _mpk_region_renamed_locked(t);
-    t->locked = 0;
     _mpk_unlock(&G->lock, &saved);
     _mpk_leave_with(t, gen, _mpk_pkru_derive(t, t->depth, mpk_rdpkru()));
 }

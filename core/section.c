@@ -80,11 +80,9 @@ static void unpublish(mpk_thread_t *t, uint32_t i, uint32_t n)
         return;
     }
     _mpk_lock(&G->lock, &saved);
-    t->locked = 1;
     for (; i + 1 < n; i++)
         t->sections[i] = t->sections[i + 1];
     atomic_store_explicit(&t->n_sections, n - 1, memory_order_release);
-    t->locked = 0;
     _mpk_unlock(&G->lock, &saved);
 }
 

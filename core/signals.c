@@ -102,8 +102,12 @@ void _mpk_signals_after_fork(void)
 
 int _mpk_sigpending(sigset_t *set)
 {
-    /* The kernel writes the first 8 bytes (and says EFAULT for a bad pointer), as for glibc's. */
+    /* The kernel writes the first 8 bytes (and says EFAULT for a bad pointer), as for glibc's.
+     * A query: where the EFAULT was a key the thread may write but the kernel cannot bring in
+     * (evicted, not yet granted), the key is brought in and the query asked again. */
     long r = mpk_sys(SYS_rt_sigpending, set, sizeof(uint64_t), 0, 0, 0, 0);
+    if (r == -EFAULT && _mpk_fault_for_syscall(set, sizeof(uint64_t), true))
+        r = mpk_sys(SYS_rt_sigpending, set, sizeof(uint64_t), 0, 0, 0, 0);
     if (r)
         return (int)r;
     if (segv_held)
@@ -135,7 +139,7 @@ static void add_back(sigset_t *set, unsigned bits)
 
 int _mpk_sigmask(int how, const sigset_t *set, sigset_t *old)
 {
-    sigset_t real;
+    sigset_t real, o;
     unsigned before = prog_blocked, bits = 0;
     long r;
     if (set) {
@@ -145,13 +149,18 @@ int _mpk_sigmask(int how, const sigset_t *set, sigset_t *old)
         bits = blocked_bits(set);
         strip_reserved(&real);
     }
-    r = mpk_sys_sigprocmask(how, set ? &real : NULL, old);
+    /* old is written here, not by the kernel: the kernel fails with EFAULT on a page whose key
+     * it cannot bring in (evicted, not yet granted), after it changed the mask, so the call
+     * could not be repeated. A write of ours faults the key in like any access. */
+    r = mpk_sys_sigprocmask(how, set ? &real : NULL, old ? &o : NULL);
     if (r)
         return (int)r;
     if (set)
         prog_blocked = how == SIG_BLOCK ? before | bits : how == SIG_UNBLOCK ? before & ~bits : bits;
-    if (old)
-        add_back(old, before);
+    if (old) {
+        add_back(&o, before);
+        memcpy(old, &o, sizeof(uint64_t)); /* the kernel's 8 bytes: glibc's sigset_t is larger */
+    }
     release_held_segv();
     return 0;
 }
@@ -360,32 +369,12 @@ static int install(int sig, const struct sigaction *act)
     return _mpk_sys_sigaction(sig, &k, NULL);
 }
 
-int _mpk_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+/* The table and the kernel, under the lock: act and old are the caller's copies, never the
+ * program's memory (a fault on it under the lock could not be resolved: core/lock.h). */
+static int sigaction_locked(int sig, const struct sigaction *act, struct sigaction *old)
 {
-    mpk_sigslot_t *s;
-    mpk_thread_t *t;
-    uint32_t gen;
+    mpk_sigslot_t *s = &G->sigs[sig];
     int r = 0;
-    sigset_t saved;
-    if (sig < 1 || sig >= MPK_NSIG || sig == SIGCANCEL_GLIBC || sig == SIGSETXID_GLIBC)
-        return -EINVAL;
-    if (sig == G->cfg.sync_signal) {
-        if (act) {
-            _mpk_report_reserved_signal(sig);
-            return -EINVAL;
-        }
-        if (old) {
-            memset(old, 0, sizeof *old);
-            old->sa_handler = SIG_DFL;
-        }
-        return 0;
-    }
-    if (act && (sig == SIGKILL || sig == SIGSTOP))
-        return -EINVAL;
-    s = &G->sigs[sig];
-    t = _mpk_thread();
-    gen = t ? atomic_load(&t->sync_gen) : 0;
-    _mpk_lock(&G->lock, &saved);
     if (old) {
         if (G->sigs_set & (1ull << sig)) {
             memset(old, 0, sizeof *old);
@@ -407,9 +396,42 @@ int _mpk_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
             G->sigs_set |= 1ull << sig;
         }
     }
+    return r;
+}
+
+int _mpk_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+    struct sigaction a, o;
+    mpk_thread_t *t;
+    uint32_t gen;
+    int r;
+    sigset_t saved;
+    if (sig < 1 || sig >= MPK_NSIG || sig == SIGCANCEL_GLIBC || sig == SIGSETXID_GLIBC)
+        return -EINVAL;
+    if (sig == G->cfg.sync_signal) {
+        if (act) {
+            _mpk_report_reserved_signal(sig);
+            return -EINVAL;
+        }
+        if (old) {
+            memset(old, 0, sizeof *old);
+            old->sa_handler = SIG_DFL;
+        }
+        return 0;
+    }
+    if (act && (sig == SIGKILL || sig == SIGSTOP))
+        return -EINVAL;
+    if (act)
+        a = *act; /* a fault here (a key evicted, not yet granted) is resolved as anywhere */
+    t = _mpk_thread();
+    gen = t ? atomic_load(&t->sync_gen) : 0;
+    _mpk_lock(&G->lock, &saved);
+    r = sigaction_locked(sig, act ? &a : NULL, old ? &o : NULL);
     _mpk_unlock(&G->lock, &saved);
     if (t)
         _mpk_leave(t, gen);
+    if (!r && old)
+        *old = o;
     return r;
 }
 

@@ -105,8 +105,7 @@ typedef struct mpk_thread {
     uint32_t fault_streak;      /* consecutive resolved faults at fault_addr: loop guard */
     uint32_t fault_gen;         /* what had changed by the last resolution (fault.c) */
     uintptr_t fault_addr;
-    uint32_t locked;            /* holds the manager lock: a fault now is the library's own bug */
-    uint32_t lock_held;         /* set by _mpk_lock itself: program handlers are deferred */
+    uint32_t lock_held;         /* MPK_LOCK_*: kept by core/lock.c; a fault now is the library's bug */
     uint64_t deferred;          /* bit sig-1: signals deferred while the lock was held */
     void *(*start)(void *);     /* pthread_create hand-off: what the child runs */
     void *start_arg;

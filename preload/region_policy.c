@@ -5,6 +5,7 @@
  * system calls only, no allocation. */
 #include "preload/preload.h"
 
+#include "core/fault.h"
 #include "core/region.h"
 #include "core/report.h"
 #include "policy/config.h"
@@ -12,6 +13,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 
@@ -93,6 +95,10 @@ MPK_EXPORT int pthread_setname_np(pthread_t thread, const char *name)
     if (!f)
         return ENOSYS;
     r = f(thread, name);
+    /* glibc has read the name (strlen) by then; EFAULT is the kernel's, on a key it cannot
+     * bring in: core/fault.c brings it in, and the rename is simply done again. */
+    if (r == EFAULT && _mpk_fault_for_syscall(name, strlen(name) + 1, false))
+        r = f(thread, name);
     if (r == 0)
         _mpk_region_renamed();
     return r;
@@ -109,6 +115,9 @@ MPK_EXPORT int prctl(int option, ...)
         a[i] = va_arg(ap, unsigned long);
     va_end(ap);
     r = mpk_sys(SYS_prctl, option, a[0], a[1], a[2], a[3], 0);
+    /* As for pthread_setname_np: the kernel reads at most 16 bytes of the name. */
+    if (r == -EFAULT && option == PR_SET_NAME && _mpk_fault_for_syscall((const void *)a[0], 16, false))
+        r = mpk_sys(SYS_prctl, option, a[0], a[1], a[2], a[3], 0);
     if (r == 0 && option == PR_SET_NAME)
         _mpk_region_renamed();
     return (int)mpk_ret(r);
