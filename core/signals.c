@@ -13,7 +13,7 @@
 #define SIGCANCEL_GLIBC 32 /* glibc keeps these two for itself and refuses them */
 #define SIGSETXID_GLIBC 33
 #define SA_RESTORER_FLAG 0x04000000
-#define SAME_STACK_SPAN (1ul << 20)
+#define SAME_STACK_SPAN (1ul << 20) /* the most stack a handler is taken to use below its frame */
 
 /* glibc's restorer has this exact byte sequence; unwinders recognise a signal frame by it. */
 void _mpk_restore_rt(void);
@@ -180,14 +180,61 @@ static void copy_view(mpk_thread_t *t, unsigned to, unsigned from)
     memcpy(t->views[to], t->views[from], atomic_load(&G->slot_hwm));
 }
 
-/* The depth the new handler runs at. Levels whose signal frame is below this one on the same
- * stack were left by siglongjmp: the thread kept their rights (PKRU is not restored by a
- * jump), so they fold into the level under them. */
+/* ---- levels left by siglongjmp -----------------------------------------------------------
+ * A program handler left by siglongjmp never returns through run_nested: what its level set
+ * (the mask the program believes blocked, the thread's rights view) is undone when the next
+ * signal shows the jump. A handler still running has its stack just below its signal frame
+ * (on the stack the frame is on, the alternate one included), so a signal that interrupts code
+ * anywhere else (above the frame: back in the code that took the first signal; or on another
+ * stack: back from an alternate stack) interrupts code outside that handler. The limit: a
+ * handler that runs on a stack of its own (swapcontext) counts as left. */
+static bool left_by_jump(uintptr_t frame, const ucontext_t *uc)
+{
+    uintptr_t sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
+    return !(sp < frame && frame - sp < SAME_STACK_SPAN);
+}
+
+/* Each running handler's frame and the prog_blocked outside it. Kept per thread whether or not
+ * the thread has a record: the mask matters before any key is in play. */
+static __thread struct {
+    uintptr_t frame;
+    unsigned outer_blocked;
+} mask_levels[MPK_MAX_DEPTH];
+static __thread unsigned n_mask_levels;
+
+static void mask_level_push(const ucontext_t *uc, unsigned outer_blocked)
+{
+    if (n_mask_levels >= MPK_MAX_DEPTH) /* deeper than any real nesting: jumps we missed */
+        n_mask_levels = 0;
+    mask_levels[n_mask_levels].frame = (uintptr_t)uc;
+    mask_levels[n_mask_levels].outer_blocked = outer_blocked;
+    n_mask_levels++;
+}
+
+static void mask_level_pop(void)
+{
+    if (n_mask_levels)
+        n_mask_levels--;
+}
+
+/* glibc's siglongjmp restored the mask of its sigsetjmp (outside the handler, as a rule) with a
+ * system call of its own: the program believes again what it believed outside the handler. */
+static void mask_levels_fold(const ucontext_t *uc)
+{
+    unsigned before = prog_blocked;
+    while (n_mask_levels && left_by_jump(mask_levels[n_mask_levels - 1].frame, uc))
+        prog_blocked = mask_levels[--n_mask_levels].outer_blocked;
+    if (prog_blocked != before)
+        release_held_segv();
+}
+
+/* The depth the new handler runs at. Levels left by siglongjmp: the thread kept their rights
+ * (PKRU is not restored by a jump), so they fold into the level under them. */
 static unsigned enter_depth(mpk_thread_t *t, ucontext_t *uc)
 {
     unsigned d = t->depth;
     uint8_t *v;
-    while (d > 0 && (uintptr_t)uc > t->frame_uc[d] && (uintptr_t)uc - t->frame_uc[d] < SAME_STACK_SPAN) {
+    while (d > 0 && left_by_jump(t->frame_uc[d], uc)) {
         copy_view(t, d - 1, d);
         d--;
     }
@@ -235,9 +282,11 @@ static void run_nested(int sig, siginfo_t *si, ucontext_t *uc, uintptr_t h, int 
     unsigned d, outer_blocked = prog_blocked;
     uint32_t gen;
     /* During the handler the program believes its sa_mask blocked, and the signal itself. */
+    mask_level_push(uc, outer_blocked);
     prog_blocked |= blocked_bits(&G->sigs[sig].mask) | (sig == SIGSEGV && !(flags & SA_NODEFER));
     if (!t) {
         call_handler(sig, si, uc, h, flags);
+        mask_level_pop();
         prog_blocked = outer_blocked;
         release_held_segv();
         return;
@@ -252,6 +301,7 @@ static void run_nested(int sig, siginfo_t *si, ucontext_t *uc, uintptr_t h, int 
     d = enter_depth(t, uc);
     _mpk_leave_with(t, gen, _mpk_pkru_derive(t, d, mpk_rdpkru()));
     call_handler(sig, si, uc, h, flags);
+    mask_level_pop();
     prog_blocked = outer_blocked;
     release_held_segv(); /* one sent while the handler's mask blocked it: due now */
     sync_signal_mask(SIG_BLOCK);
@@ -283,6 +333,7 @@ void _mpk_signal_deliver(int sig, siginfo_t *si, ucontext_t *uc)
     uintptr_t h = atomic_load(&s->handler);
     int flags = s->flags;
     bool fault = _mpk_signal_is_fault(sig, si);
+    mask_levels_fold(uc);
     if (sig == SIGSEGV && (prog_blocked & PB_SEGV)) {
         if (!fault) {
             hold_segv(si); /* pending until the program unblocks it */
