@@ -23,6 +23,7 @@ typedef struct mpk_settings {
     int on_free_in_use;   /* MPK_FREE_* */
     int on_bad_key_abort; /* a call on a key that is not allocated aborts the process */
     int sync_signal;      /* reserved for cross-thread synchronisation */
+    int new_key;          /* MPK_NEW_KEY_*: which threads get a new key's initial rights */
     int virtualize;       /* 0: part-1 semantics, pkey_alloc fails once hardware keys run out */
     int wx_enable;        /* [wx]: turn RW<->RX mprotect flips into thread-local rights */
     int wx_cross_allow;   /* writes by other threads during a window: let through (reported) */
@@ -64,6 +65,9 @@ typedef struct mpk_vkey {
     _Atomic pid_t wx_opener; /* the thread whose write window is open, 0 if none */
     _Atomic uint32_t wx_crossed; /* another thread was let in during the window */
     uint8_t region;          /* 1..64: the key of a [region] rule (core/region.c), not the program's */
+    pid_t owner;             /* the thread whose pkey_alloc made it; 0 for the library's own */
+    uint8_t to_all;          /* allocated under new_key = all_threads: threads we had not seen
+                                then (started before libmpk was in play) get all_rights too */
 } mpk_vkey_t;
 
 static inline uint32_t vk_number(uint64_t w) { return (uint32_t)w; }
@@ -87,8 +91,11 @@ static inline uint32_t hw_word(unsigned kind, uint32_t slot) { return kind | slo
 
 enum { T_FREE = 0, T_RESERVED = 1, T_LIVE = 2 };
 
+#define MPK_UNGRANTED 4u /* in a view byte: see mpk_thread below */
+
 /* A view holds one byte of rights (MPK_AD/MPK_WD bits) per slot: the thread's rights at one
- * signal depth. views[0] is the thread's own; views[d] belongs to the d-th nested handler,
+ * signal depth; MPK_UNGRANTED beside MPK_AD marks a key another thread allocated, closed here
+ * by the kernel's rule and never opened since (foreign_thread_fault; readers mask it off). views[0] is the thread's own; views[d] belongs to the d-th nested handler,
  * which starts with every key closed (the kernel's rule) and is dropped when it returns. */
 typedef struct mpk_thread {
     _Atomic uint32_t state;
