@@ -54,6 +54,8 @@ typedef struct mpk_vkey {
     uint32_t gen;          /* generation of the slot's next number */
     uint8_t pinned;       /* by the config (pin =): never evicted */
     uint8_t all_rights;   /* what the last mpk_mprotect gave every thread */
+    uint8_t to_all;       /* allocated under new_key = all_threads: threads we had not seen
+                             then (started before libmpk was in play) get all_rights too */
     _Atomic uint32_t all_gen; /* mpk_mprotect calls so far: mpk_end restores these rights if newer */
     /* Odd while an mpk_mprotect rewrites every thread's view of this key: mpk_begin and mpk_end,
      * which run without the lock, wait it out and check it did not move under them (section.c). */
@@ -62,13 +64,13 @@ typedef struct mpk_vkey {
     uint64_t lru; /* manager tick of the last use; a benign race when threads update it */
     struct mpk_heap *heap; /* mpk_malloc's heap in this key's group, or NULL */
     uint8_t wx;              /* the key of a W^X region (core/wx.c), not the program's */
+    uint8_t region;          /* 1..64: the key of a [region] rule (core/region.c), not the program's */
     _Atomic pid_t wx_opener; /* the thread whose write window is open, 0 if none */
     _Atomic uint32_t wx_crossed; /* another thread was let in during the window */
-    uint8_t region;          /* 1..64: the key of a [region] rule (core/region.c), not the program's */
     pid_t owner;             /* the thread whose pkey_alloc made it; 0 for the library's own */
-    uint8_t to_all;          /* allocated under new_key = all_threads: threads we had not seen
-                                then (started before libmpk was in play) get all_rights too */
 } mpk_vkey_t;
+/* A power of two: indexing the slots stays one shift on the hot paths (bench/count). */
+_Static_assert(sizeof(mpk_vkey_t) == 64, "mpk_vkey_t grew past 64 bytes");
 
 static inline uint32_t vk_number(uint64_t w) { return (uint32_t)w; }
 static inline unsigned vk_state(uint64_t w) { return (unsigned)(w >> 32) & 0xff; }
