@@ -21,7 +21,8 @@
 #define PF_INSTR 0x10
 #define LOOP_LIMIT 64 /* resolving the same address this often in a row means we are wrong */
 
-enum { NOT_OURS, RESOLVED, VIOLATION };
+/* FOREIGN: a violation already reported, as foreign_thread_fault. */
+enum { NOT_OURS, RESOLVED, VIOLATION, FOREIGN };
 
 static int find_text(struct dl_phdr_info *info, size_t size, void *data)
 {
@@ -96,6 +97,16 @@ static uint32_t fault_gen(mpk_thread_t *t, uint32_t slot)
     return G->vkeys[slot].all_gen + atomic_load(&t->sync_gen) + (uint32_t)G->tick;
 }
 
+/* Lock held. The thread that allocated slot's key when the faulting thread never had rights to
+ * it (another thread's pkey_alloc closed it here, and nothing opened it since); else 0. */
+static pid_t foreign_owner(const mpk_thread_t *t, uint32_t slot)
+{
+    pid_t owner = G->vkeys[slot].owner;
+    if (!(t->views[t->depth][slot] & MPK_UNGRANTED) || !owner || owner == atomic_load(&t->tid))
+        return 0;
+    return owner;
+}
+
 static int resolve(mpk_thread_t *t, siginfo_t *si, ucontext_t *uc)
 {
     uintptr_t addr = (uintptr_t)si->si_addr;
@@ -105,6 +116,7 @@ static int resolve(mpk_thread_t *t, siginfo_t *si, ucontext_t *uc)
     uint32_t slot;
     uint64_t w;
     int prot, hw;
+    pid_t owner;
     sigset_t saved;
 
     _mpk_lock(&G->lock, &saved);
@@ -120,6 +132,7 @@ static int resolve(mpk_thread_t *t, siginfo_t *si, ucontext_t *uc)
     /* The kernel's order: a key that forbids the access is reported (SEGV_PKUERR) even when
      * the page protection forbids it too; an evicted key's page faults as ACCERR, so say. */
     if (!thread_may(t, slot, write, fetch) && !(write && _mpk_wx_let_in(t, slot, si->si_addr))) {
+        owner = foreign_owner(t, slot);
         _mpk_unlock(&G->lock, &saved);
         if (G->vkeys[slot].wx) { /* to the program a W^X region is RX: a write is ACCERR */
             si->si_code = SEGV_ACCERR;
@@ -127,7 +140,11 @@ static int resolve(mpk_thread_t *t, siginfo_t *si, ucontext_t *uc)
         }
         si->si_code = SEGV_PKUERR;
         si->si_pkey = vk_number(w);
-        return VIOLATION;
+        if (!owner)
+            return VIOLATION;
+        /* The record says why; the fault then goes on to the program as the kernel sent it. */
+        _mpk_report_foreign_fault(si, uc, owner);
+        return FOREIGN;
     }
     if (!allowed_by_prot(prot, write, fetch)) {
         _mpk_unlock(&G->lock, &saved);
@@ -231,7 +248,7 @@ static void handle(mpk_thread_t *t, int sig, siginfo_t *si, ucontext_t *uc)
         }
         if (r == RESOLVED)
             return;
-        if (r == VIOLATION)
+        if (r == VIOLATION) /* FOREIGN was reported as foreign_thread_fault */
             _mpk_report_violation(si, uc);
     }
     _mpk_signal_deliver(sig, si, uc);

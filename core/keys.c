@@ -4,6 +4,7 @@
 #include "core/core.h"
 #include "core/memory.h"
 #include "core/report.h"
+#include "core/revoke.h"
 #include "core/thread.h"
 #include "core/verify.h"
 #include "core/vkey.h"
@@ -30,8 +31,11 @@ static void report_exceeded(void)
     _mpk_report(&ev);
 }
 
-/* Lock held. The new key's slot: every thread but t has it closed at every depth, t has
- * `rights` at its current depth. Then, if a hardware key is free, it carries the key. */
+/* Lock held. The new key's slot: every thread but t has it closed at every depth (marked as
+ * never opened, for foreign_thread_fault), t has `rights` at its current depth: the kernel's
+ * rule. Then, if a hardware key is free, it carries the key; and with new_key = all_threads
+ * every thread gets `rights` as mpk_mprotect gives them (each picks them up at its next
+ * access), which needs the key's hardware key settled first. */
 static int new_key(mpk_thread_t *t, unsigned rights)
 {
     int hw = _mpk_cache_take(t), number;
@@ -47,11 +51,15 @@ static int new_key(mpk_thread_t *t, unsigned rights)
     k->bytes = 0;
     k->lru = ++G->tick;
     k->pinned = number < MPK_HW_KEYS && (G->cfg.pins & (1u << number));
+    k->owner = atomic_load(&t->tid);
+    k->to_all = G->cfg.new_key == MPK_NEW_KEY_ALL_THREADS;
     _mpk_threads_close_slot(slot, t);
     _mpk_thread_view(t, t->depth)[slot] = (uint8_t)rights;
     atomic_store(&k->word, vk_word((uint32_t)number, VK_LIVE, 0));
     if (hw)
         _mpk_cache_assign(slot, hw, t);
+    if (k->to_all)
+        _mpk_set_all_locked(slot, rights, t);
     G->live_keys++;
     if (G->live_keys == MPK_HW_KEYS - 1) /* more than the hardware could ever hold for it */
         report_exceeded();
@@ -263,7 +271,7 @@ static __attribute__((noinline)) int pkey_get_slow(int key)
     gen = atomic_load(&t->sync_gen);
     slot = _mpk_vkey_slot(key, NULL);
     if (slot)
-        r = t->views[t->depth][slot];
+        r = t->views[t->depth][slot] & MPK_RIGHTS_MASK;
     else if (key == 0 || _mpk_foreign_hw_key(key))
         r = (int)mpk_pkru_bits(mpk_rdpkru(), key);
     else
@@ -280,6 +288,6 @@ int _mpk_pkey_get(int key)
     uint32_t slot;
     if (mpk_likely(meta_readable(mpk_rdpkru()) && (t = _mpk_thread_peek()) &&
                    (slot = _mpk_vkey_slot(key, NULL))))
-        return t->views[t->depth][slot];
+        return t->views[t->depth][slot] & MPK_RIGHTS_MASK;
     return pkey_get_slow(key);
 }

@@ -81,15 +81,30 @@ void _mpk_report_tamper(const void *addr, ucontext_t *uc)
     _mpk_report(&ev);
 }
 
-void _mpk_report_violation(const siginfo_t *si, ucontext_t *uc)
+/* A fault as the program gets it, as an event of the given kind. */
+static mpk_event_t fault_event(mpk_event_kind_t kind, const siginfo_t *si, ucontext_t *uc)
 {
     long err = uc ? uc->uc_mcontext.gregs[REG_ERR] : 0;
-    mpk_event_t ev = {.kind = MPK_EV_VIOLATION,
+    mpk_event_t ev = {.kind = kind,
                       .key = si->si_code == SEGV_PKUERR ? (long)si->si_pkey : -1L,
                       .addr = si->si_addr,
                       .access = (err & 0x10) ? 'x' : (err & 2) ? 'w' : 'r',
                       .pc = uc ? (const void *)uc->uc_mcontext.gregs[REG_RIP] : NULL,
                       .uc = uc};
+    return ev;
+}
+
+void _mpk_report_violation(const siginfo_t *si, ucontext_t *uc)
+{
+    mpk_event_t ev = fault_event(MPK_EV_VIOLATION, si, uc);
+    _mpk_report(&ev);
+}
+
+void _mpk_report_foreign_fault(const siginfo_t *si, ucontext_t *uc, pid_t owner)
+{
+    mpk_event_t ev = fault_event(MPK_EV_FOREIGN_THREAD_FAULT, si, uc);
+    ev.alloc_tid = (int)owner;
+    ev.fault_tid = (int)mpk_sys_gettid();
     _mpk_report(&ev);
 }
 

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <ucontext.h>
 
 typedef enum mpk_event_kind {
@@ -19,6 +20,8 @@ typedef enum mpk_event_kind {
     MPK_EV_ERROR,            /* the library could not do what it must; message in `what` */
     MPK_EV_WX,               /* W^X: a region converted or left alone, a cross-thread write,
                                 an RWX mapping (op says which; `what` says why) */
+    MPK_EV_FOREIGN_THREAD_FAULT, /* a violation on a key another thread allocated, which the
+                                    faulting thread never had rights to */
 } mpk_event_kind_t;
 
 typedef struct mpk_event {
@@ -32,6 +35,7 @@ typedef struct mpk_event {
     const char *what;  /* one line for humans, or NULL */
     ucontext_t *uc;    /* interrupted context, for a backtrace from a fault; or NULL */
     int asked;         /* a setting asked for this report (rwx = audit): written in every mode */
+    int alloc_tid, fault_tid; /* foreign_thread_fault: who allocated the key, who faulted */
 } mpk_event_t;
 
 /* Installed by the policy layer at start-up. */
@@ -43,6 +47,9 @@ void _mpk_report(const mpk_event_t *ev);
 /* Shorthands used by core. */
 void _mpk_report_tamper(const void *addr, ucontext_t *uc);
 void _mpk_report_violation(const siginfo_t *si, ucontext_t *uc);
+/* A violation (si as the program gets it) by a thread that never had rights to the key, which
+ * thread `owner` allocated. */
+void _mpk_report_foreign_fault(const siginfo_t *si, ucontext_t *uc, pid_t owner);
 void _mpk_report_reserved_signal(int sig);
 void _mpk_report_fault_loop(const void *addr, int key);
 void _mpk_report_no_hw_key(int key);

@@ -55,7 +55,7 @@ int _mpk_section_push(mpk_thread_t *t, uint32_t slot)
     s->depth = (uint8_t)t->depth;
     /* The count first: a call whose new count we see wrote its views before it. */
     s->all_gen = atomic_load_explicit(&k->all_gen, memory_order_acquire);
-    s->saved = t->views[t->depth][slot];
+    s->saved = t->views[t->depth][slot] & MPK_RIGHTS_MASK; /* rights given now: no longer ungranted */
     atomic_store_explicit(&t->n_sections, n + 1, memory_order_release);
     atomic_thread_fence(memory_order_seq_cst);
     settled_seq(k);

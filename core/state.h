@@ -23,6 +23,7 @@ typedef struct mpk_settings {
     int on_free_in_use;   /* MPK_FREE_* */
     int on_bad_key_abort; /* a call on a key that is not allocated aborts the process */
     int sync_signal;      /* reserved for cross-thread synchronisation */
+    int new_key;          /* MPK_NEW_KEY_*: which threads get a new key's initial rights */
     int virtualize;       /* 0: part-1 semantics, pkey_alloc fails once hardware keys run out */
     int wx_enable;        /* [wx]: turn RW<->RX mprotect flips into thread-local rights */
     int wx_cross_allow;   /* writes by other threads during a window: let through (reported) */
@@ -53,6 +54,8 @@ typedef struct mpk_vkey {
     uint32_t gen;          /* generation of the slot's next number */
     uint8_t pinned;       /* by the config (pin =): never evicted */
     uint8_t all_rights;   /* what the last mpk_mprotect gave every thread */
+    uint8_t to_all;       /* allocated under new_key = all_threads: threads we had not seen
+                             then (started before libmpk was in play) get all_rights too */
     _Atomic uint32_t all_gen; /* mpk_mprotect calls so far: mpk_end restores these rights if newer */
     /* Odd while an mpk_mprotect rewrites every thread's view of this key: mpk_begin and mpk_end,
      * which run without the lock, wait it out and check it did not move under them (section.c). */
@@ -61,10 +64,13 @@ typedef struct mpk_vkey {
     uint64_t lru; /* manager tick of the last use; a benign race when threads update it */
     struct mpk_heap *heap; /* mpk_malloc's heap in this key's group, or NULL */
     uint8_t wx;              /* the key of a W^X region (core/wx.c), not the program's */
+    uint8_t region;          /* 1..64: the key of a [region] rule (core/region.c), not the program's */
     _Atomic pid_t wx_opener; /* the thread whose write window is open, 0 if none */
     _Atomic uint32_t wx_crossed; /* another thread was let in during the window */
-    uint8_t region;          /* 1..64: the key of a [region] rule (core/region.c), not the program's */
+    pid_t owner;             /* the thread whose pkey_alloc made it; 0 for the library's own */
 } mpk_vkey_t;
+/* A power of two: indexing the slots stays one shift on the hot paths (bench/count). */
+_Static_assert(sizeof(mpk_vkey_t) == 64, "mpk_vkey_t grew past 64 bytes");
 
 static inline uint32_t vk_number(uint64_t w) { return (uint32_t)w; }
 static inline unsigned vk_state(uint64_t w) { return (unsigned)(w >> 32) & 0xff; }
@@ -87,8 +93,11 @@ static inline uint32_t hw_word(unsigned kind, uint32_t slot) { return kind | slo
 
 enum { T_FREE = 0, T_RESERVED = 1, T_LIVE = 2 };
 
+#define MPK_UNGRANTED 4u /* in a view byte: see mpk_thread below */
+
 /* A view holds one byte of rights (MPK_AD/MPK_WD bits) per slot: the thread's rights at one
- * signal depth. views[0] is the thread's own; views[d] belongs to the d-th nested handler,
+ * signal depth; MPK_UNGRANTED beside MPK_AD marks a key another thread allocated, closed here
+ * by the kernel's rule and never opened since (foreign_thread_fault; readers mask it off). views[0] is the thread's own; views[d] belongs to the d-th nested handler,
  * which starts with every key closed (the kernel's rule) and is dropped when it returns. */
 typedef struct mpk_thread {
     _Atomic uint32_t state;

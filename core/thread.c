@@ -80,8 +80,22 @@ static void reset_record(mpk_thread_t *t)
     atomic_store(&t->tid, 0);
 }
 
+/* The program's keys that a thread we did not see being born has closed. It existed when they
+ * were allocated (before libmpk was in play nobody's birth is seen), or came of a thread that
+ * did: a key given to every thread (new_key = all_threads) is opened to what every thread got;
+ * any other it never had rights to. */
+static void view_unseen_keys(uint8_t *v)
+{
+    for (uint32_t s = 1, hwm = atomic_load(&G->slot_hwm); s < hwm; s++) {
+        const mpk_vkey_t *k = &G->vkeys[s];
+        if (vk_state(atomic_load(&k->word)) != VK_LIVE || !k->owner || !(v[s] & MPK_AD))
+            continue;
+        v[s] = k->to_all ? k->all_rights : (uint8_t)(v[s] | MPK_UNGRANTED);
+    }
+}
+
 /* A thread we did not see being born: its rights are what its hardware PKRU says for resident
- * keys, closed for the rest. */
+ * keys, closed for the rest (but see view_unseen_keys). */
 static void view_from_hardware(mpk_thread_t *t, uint8_t *v)
 {
     uint32_t pkru = _mpk_sealed.meta_mask ? mpk_rdpkru() : MPK_PKRU_INIT;
@@ -94,6 +108,7 @@ static void view_from_hardware(mpk_thread_t *t, uint8_t *v)
                 atomic_fetch_or(&t->open_mask, 1u << hw);
         }
     }
+    view_unseen_keys(v);
 }
 
 static void bind_self(mpk_thread_t *t)
@@ -215,12 +230,12 @@ void _mpk_threads_close_slot(uint32_t slot, const mpk_thread_t *except)
             continue;
         for (unsigned d = 0; d < MPK_MAX_DEPTH; d++)
             if (t->views[d])
-                t->views[d][slot] = MPK_AD;
+                t->views[d][slot] = MPK_AD | MPK_UNGRANTED;
     }
     if (except)
         for (unsigned d = 0; d < MPK_MAX_DEPTH; d++)
             if (d != except->depth && except->views[d])
-                except->views[d][slot] = MPK_AD;
+                except->views[d][slot] = MPK_AD | MPK_UNGRANTED;
 }
 
 uint32_t _mpk_pkru_derive(mpk_thread_t *t, unsigned d, uint32_t pkru)

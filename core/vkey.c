@@ -62,6 +62,8 @@ uint32_t _mpk_vkey_new_own(mpk_thread_t *t, unsigned rights)
     k->bytes = 0;
     k->lru = ++G->tick;
     k->pinned = 0;
+    k->owner = 0; /* the library's: no thread's fault on it is another's doing */
+    k->to_all = 0;
     _mpk_threads_close_slot(slot, NULL);
     _mpk_views_set_all(slot, rights);
     atomic_store(&k->word, vk_word(number, VK_ZOMBIE, 0));

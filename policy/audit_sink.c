@@ -71,11 +71,12 @@ static void keys_exceeded(mpk_arecord_t *r, const mpk_event_t *ev, char *msg, si
                                         : "libmpk shares the hardware keys among them");
 }
 
-static void violation(mpk_arecord_t *r, const mpk_event_t *ev, char *msg, size_t n)
+static const char *const access_names[] = {"read", "write", "execute"};
+
+/* The members a fault's record shares: key, address, access, the faulting pc. */
+static const char *fault_fields(mpk_arecord_t *r, const mpk_event_t *ev)
 {
-    static const char *const access_names[] = {"read", "write", "execute"};
     const char *access = ev->access == 'w' ? "w" : ev->access == 'x' ? "x" : "r";
-    r->event = "violation";
     r->key = ev->key;
     r->has_addr = true;
     r->addr = (uintptr_t)ev->addr;
@@ -84,12 +85,38 @@ static void violation(mpk_arecord_t *r, const mpk_event_t *ev, char *msg, size_t
         r->has_pc = true;
         r->pc = (uintptr_t)ev->pc;
     }
+    return access;
+}
+
+static void violation(mpk_arecord_t *r, const mpk_event_t *ev, char *msg, size_t n)
+{
+    const char *access;
+    r->event = "violation";
+    access = fault_fields(r, ev);
     if (ev->key >= 0)
         _mpk_format(msg, n, "%s of %p denied by key %ld: the program gets SIGSEGV",
                     access_names[access[0] == 'w' ? 1 : access[0] == 'x' ? 2 : 0], ev->addr, ev->key);
     else
         _mpk_format(msg, n, "%s of %p denied by the page protection: the program gets SIGSEGV",
                     access_names[access[0] == 'w' ? 1 : access[0] == 'x' ? 2 : 0], ev->addr);
+}
+
+/* A violation whose cause is known: the kernel gives a new key's rights to the allocating
+ * thread only, and this thread never had any. Said in the record, since nothing the user can
+ * see (/proc/PID/maps shows the page readable) tells it. */
+static void foreign_thread_fault(mpk_arecord_t *r, const mpk_event_t *ev, char *msg, size_t n)
+{
+    const char *access;
+    r->event = "foreign_thread_fault";
+    access = fault_fields(r, ev);
+    mpk_arecord_num(r, "alloc_tid", ev->alloc_tid);
+    mpk_arecord_num(r, "fault_tid", ev->fault_tid);
+    _mpk_format(msg, n,
+                "%s of %p denied by key %ld: thread %d never had rights to it, thread %d allocated "
+                "it (a new key's rights go to that thread only; new_key = all_threads gives them to "
+                "every thread): the program gets SIGSEGV",
+                access_names[access[0] == 'w' ? 1 : access[0] == 'x' ? 2 : 0], ev->addr, ev->key,
+                ev->fault_tid, ev->alloc_tid);
 }
 
 static void tamper(mpk_arecord_t *r, const mpk_event_t *ev, char *msg, size_t n)
@@ -169,6 +196,9 @@ void mpk_audit_event(const mpk_event_t *ev)
         break;
     case MPK_EV_WX:
         wx(&r, ev, msg, sizeof msg);
+        break;
+    case MPK_EV_FOREIGN_THREAD_FAULT:
+        foreign_thread_fault(&r, ev, msg, sizeof msg);
         break;
     default:
         internal_error(&r, ev, msg, sizeof msg);

@@ -18,6 +18,7 @@ void mpk_config_defaults(struct mpk_config *c)
     c->on_free_in_use = MPK_DEFAULT_ON_FREE_IN_USE;
     c->on_bad_key = MPK_DEFAULT_ON_BAD_KEY;
     c->sync_signal = MPK_DEFAULT_SYNC_SIGNAL;
+    c->new_key = MPK_DEFAULT_NEW_KEY;
     c->wx.enable = MPK_DEFAULT_WX_ENABLE;
     c->wx.cross_thread = MPK_DEFAULT_WX_CROSS_THREAD;
     c->wx.rwx = MPK_DEFAULT_WX_RWX;

@@ -21,6 +21,12 @@
       it_audit_scan: WRPKRU bytes found in the program at start-up and in a library loaded with
       dlopen; libmpk's and glibc's own sites labelled benign; a library found through the
       program's RUNPATH still loads (libmpk keeps the caller's search path); enforce writes none.
+  audit_check.py foreign PRELOAD PROGRAM CONFIG MPK_REPORT
+      it_new_key_threads: pool threads started before the keys fault on them; in audit mode each
+      fault is one foreign_thread_fault record naming the key, the allocating thread and the
+      faulting thread (not a violation), the program's outcome that of a run without libmpk;
+      faults on rights a thread was given stay violations; mpk-report lists them; enforce
+      writes none; with CONFIG (new_key = all_threads) there are none to write.
 
 Exit status 0 pass, 1 fail, 77 skip (no PKU, for abc)."""
 
@@ -357,6 +363,64 @@ def wx(preload, program, config):
     return 1 if failures else 0
 
 
+def foreign_ids(stderr):
+    m = re.search(r"main tid=(\d+) key_rw=(\d+) key_ro=(\d+)", stderr)
+    pool = [int(t) for t in re.findall(r"pool tid=(\d+)", stderr)]
+    late = re.search(r"late tid=(\d+)", stderr)
+    if not m or not pool or not late:
+        return None
+    return {"main": int(m.group(1)), "keys": {int(m.group(2)), int(m.group(3))}, "pool": pool,
+            "late": int(late.group(1))}
+
+
+def foreign(preload, program, config, report):
+    d = tempfile.mkdtemp(prefix="audit-foreign-")
+    workdirs.append(d)
+    plain = run([program, "kernel"])
+    if plain.returncode == 77:
+        print("SKIP: no PKU")
+        return 77
+    log = os.path.join(d, "audit.json")
+    res = run([program, "kernel"], preload, f"mode=audit:log_format=json:log={log}")
+    check(res.returncode == plain.returncode == 0 and res.stdout == plain.stdout,
+          f"audit: the pool threads fault as without libmpk, same output ({res.returncode}: {res.stdout.strip()})")
+    ids = foreign_ids(res.stderr)
+    check(ids is not None, "the program names its threads and keys")
+    recs = json_records(log)
+    ff = [r for r in recs if r["event"] == "foreign_thread_fault"]
+    if ids:
+        for tid in ids["pool"]:
+            mine = [r for r in ff if r["tid"] == tid]
+            check(len(mine) == 4 and {r["key"] for r in mine} == ids["keys"] and
+                  all(r.get("alloc_tid") == ids["main"] and r.get("fault_tid") == tid and r.get("address")
+                      and r.get("access") in ("r", "w") for r in mine),
+                  f"pool thread {tid}: each of its 4 faults is a foreign_thread_fault naming the key, "
+                  f"alloc_tid {ids['main']} and fault_tid {tid} ({mine[:1]})")
+        others = [r for r in ff if r["tid"] not in ids["pool"]]
+        check(not others, f"no foreign_thread_fault from the allocating or the late thread ({others[:1]})")
+        viol = [r for r in recs if r["event"] == "violation"]
+        check(sorted(r["tid"] for r in viol) == sorted([ids["main"], ids["late"]]),
+              f"the writes to the read-only key by threads that were given its rights stay violations ({viol})")
+        check(ff and "new_key = all_threads" in ff[0].get("message", ""), f"the message names the remedy ({ff[:1]})")
+    rep = subprocess.run([sys.executable, report, "--no-addr2line", log], capture_output=True, text=True, timeout=300)
+    check(rep.returncode == 0 and "foreign_thread_fault" in rep.stdout,
+          f"mpk-report lists the foreign_thread_fault records (status {rep.returncode})")
+    print(rep.stdout)
+
+    log = os.path.join(d, "enforce.json")
+    res = run([program, "kernel"], preload, f"mode=enforce:log_format=json:log={log}")
+    check(res.returncode == 0, "enforce: the program's outcome is the same")
+    recs = json_records(log) if os.path.getsize(log) else []
+    check(not [r for r in recs if r["event"] == "foreign_thread_fault"], "enforce: no foreign_thread_fault record")
+
+    log = os.path.join(d, "all.json")
+    res = run([program, "all"], preload, f"mode=audit:log_format=json:log={log}", config=config)
+    check(res.returncode == 0, f"new_key = all_threads: the pool threads have the rights ({res.stdout.strip()})")
+    recs = json_records(log) if os.path.exists(log) else []
+    check(not [r for r in recs if r["event"] == "foreign_thread_fault"], "new_key = all_threads: no foreign_thread_fault")
+    return 1 if failures else 0
+
+
 def symbol_range(path, fn):
     out = subprocess.run(["nm", "-S", "--defined-only", path], capture_output=True, text=True).stdout
     for line in out.splitlines():
@@ -376,6 +440,8 @@ if __name__ == "__main__":
         status = events(*sys.argv[2:4])
     elif what == "wx" and len(sys.argv) == 5:
         status = wx(*sys.argv[2:5])
+    elif what == "foreign" and len(sys.argv) == 6:
+        status = foreign(*sys.argv[2:6])
     elif what == "scan" and len(sys.argv) == 5:
         status = scan(*sys.argv[2:5])
     else:

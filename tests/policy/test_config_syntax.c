@@ -31,6 +31,7 @@ Test(syntax, defaults_are_documented_values)
     cr_expect_eq(cfg.on_free_in_use, MPK_FREE_KEEP);
     cr_expect_eq(cfg.on_bad_key, MPK_BAD_KEY_REFUSE);
     cr_expect_eq(cfg.sync_signal, SIGRTMAX - 2);
+    cr_expect_eq(cfg.new_key, MPK_NEW_KEY_THIS_THREAD);
     cr_expect_not(cfg.wx.enable);
     cr_expect_eq(cfg.wx.cross_thread, MPK_WX_CROSS_DENY);
     cr_expect_eq(cfg.wx.rwx, MPK_WX_RWX_ALLOW);
@@ -69,7 +70,8 @@ Test(syntax, every_libmpk_key)
                        "pin = 1, 3,5\n"
                        "on_free_in_use = revoke\n"
                        "on_bad_key = abort\n"
-                       "sync_signal = SIGUSR2\n"), 0, "%s", err.msg);
+                       "sync_signal = SIGUSR2\n"
+                       "new_key = all_threads\n"), 0, "%s", err.msg);
     cr_expect_eq(cfg.mode, MPK_MODE_AUDIT);
     cr_expect_str_eq(cfg.log, "/tmp/mpk.log");
     cr_expect_eq(cfg.log_format, MPK_LOG_JSON);
@@ -82,12 +84,14 @@ Test(syntax, every_libmpk_key)
     cr_expect_eq(cfg.on_free_in_use, MPK_FREE_REVOKE);
     cr_expect_eq(cfg.on_bad_key, MPK_BAD_KEY_ABORT);
     cr_expect_eq(cfg.sync_signal, SIGUSR2);
+    cr_expect_eq(cfg.new_key, MPK_NEW_KEY_ALL_THREADS);
 }
 
 Test(syntax, every_enum_word)
 {
     const char *texts[] = { "mode = enforce", "mode = off", "on_free_in_use = keep",
-                            "on_free_in_use = refuse", "on_bad_key = refuse", "evict = lru",
+                            "on_free_in_use = refuse", "on_bad_key = refuse", "new_key = this_thread",
+                            "evict = lru",
                             "log_format = text", "backtrace = on", "verbose = off" };
 
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {

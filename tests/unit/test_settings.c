@@ -14,10 +14,10 @@ static const char *describe(const mpk_settings_t *s, char *buf, size_t n)
 {
     _mpk_format(buf, n,
                 "max_keys=%u hw_keys=%u evict=%d virtualize=%d pin=%x on_free_in_use=%d "
-                "on_bad_key_abort=%d sync_signal=%d wx.enable=%d wx.cross_allow=%d wx.rwx=%d "
+                "on_bad_key_abort=%d sync_signal=%d new_key=%d wx.enable=%d wx.cross_allow=%d wx.rwx=%d "
                 "wx.min_size=%zu",
                 s->max_keys, s->hw_budget, s->evict, s->virtualize, (unsigned)s->pins,
-                s->on_free_in_use, s->on_bad_key_abort, s->sync_signal, s->wx_enable,
+                s->on_free_in_use, s->on_bad_key_abort, s->sync_signal, s->new_key, s->wx_enable,
                 s->wx_cross_allow, s->wx_rwx, s->wx_min_size);
     return buf;
 }
@@ -62,6 +62,7 @@ Test(settings, each_choice_reaches_the_manager)
     c.on_bad_key = MPK_BAD_KEY_ABORT;
     c.wx.cross_thread = MPK_WX_CROSS_ALLOW;
     c.wx.rwx = MPK_WX_RWX_AUDIT;
+    c.new_key = MPK_NEW_KEY_ALL_THREADS;
     _mpk_settings_from_config(&c, &s);
     cr_expect_eq(s.evict, MPK_EVICT_RANDOM);
     cr_expect_eq(s.virtualize, 1);
@@ -69,15 +70,18 @@ Test(settings, each_choice_reaches_the_manager)
     cr_expect_eq(s.on_bad_key_abort, 1);
     cr_expect_eq(s.wx_cross_allow, 1);
     cr_expect_eq(s.wx_rwx, MPK_WX_RWX_AUDIT);
+    cr_expect_eq(s.new_key, MPK_NEW_KEY_ALL_THREADS);
 
     c.evict = MPK_EVICT_NONE;
     c.on_free_in_use = MPK_FREE_REFUSE;
     c.wx.rwx = MPK_WX_RWX_DENY;
+    c.new_key = MPK_NEW_KEY_THIS_THREAD;
     _mpk_settings_from_config(&c, &s);
     cr_expect_eq(s.virtualize, 0, "evict = none: no virtualisation");
     cr_expect_eq(s.evict, MPK_EVICT_LRU);
     cr_expect_eq(s.on_free_in_use, MPK_FREE_REFUSE);
     cr_expect_eq(s.wx_rwx, MPK_WX_RWX_DENY);
+    cr_expect_eq(s.new_key, MPK_NEW_KEY_THIS_THREAD);
 
     c.evict = MPK_EVICT_LRU;
     c.on_free_in_use = MPK_FREE_KEEP;
