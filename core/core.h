@@ -16,8 +16,9 @@ int _mpk_boot(const mpk_settings_t *settings);
 /* The first key: take the metadata key, protect the arena, seal. 0 or -errno. */
 int _mpk_activate(void);
 
-/* Protection keys (design.md §3). */
-int _mpk_pkey_alloc(unsigned flags, unsigned rights);
+/* Protection keys (design.md §3). caller: the code that asked for the key (the return address
+ * of the program's call), which keys_exceeded names; NULL when unknown. */
+int _mpk_pkey_alloc(unsigned flags, unsigned rights, const void *caller);
 int _mpk_pkey_free(int key);
 int _mpk_pkey_mprotect(void *addr, size_t len, int prot, int key);
 int _mpk_pkey_set(int key, unsigned rights);

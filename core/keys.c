@@ -25,9 +25,17 @@ void _mpk_bad_key(const char *op, int key, const void *addr)
 
 /* ---- pkey_alloc ------------------------------------------------------------------------- */
 
+/* Lock held. With the code that allocated each live key, so that the record can say which
+ * module holds how many. */
 static void report_exceeded(void)
 {
-    mpk_event_t ev = {.kind = MPK_EV_KEYS_EXCEEDED, .op = "pkey_alloc", .key = G->live_keys};
+    uintptr_t pcs[MPK_EV_PCS_MAX];
+    unsigned n = 0, hwm = atomic_load(&G->slot_hwm);
+    mpk_event_t ev = {.kind = MPK_EV_KEYS_EXCEEDED, .op = "pkey_alloc", .key = G->live_keys, .pcs = pcs};
+    for (uint32_t s = 1; s < hwm && n < MPK_EV_PCS_MAX; s++)
+        if (vk_state(atomic_load(&G->vkeys[s].word)) == VK_LIVE && G->alloc_pc[s])
+            pcs[n++] = G->alloc_pc[s];
+    ev.npcs = n;
     _mpk_report(&ev);
 }
 
@@ -36,7 +44,7 @@ static void report_exceeded(void)
  * rule. Then, if a hardware key is free, it carries the key; and with new_key = all_threads
  * every thread gets `rights` as mpk_mprotect gives them (each picks them up at its next
  * access), which needs the key's hardware key settled first. */
-static int new_key(mpk_thread_t *t, unsigned rights)
+static int new_key(mpk_thread_t *t, unsigned rights, const void *caller)
 {
     int hw = _mpk_cache_take(t), number;
     uint32_t slot;
@@ -53,6 +61,7 @@ static int new_key(mpk_thread_t *t, unsigned rights)
     k->pinned = number < MPK_HW_KEYS && (G->cfg.pins & (1u << number));
     k->owner = atomic_load(&t->tid);
     k->to_all = G->cfg.new_key == MPK_NEW_KEY_ALL_THREADS;
+    G->alloc_pc[slot] = (uintptr_t)caller;
     _mpk_threads_close_slot(slot, t);
     _mpk_thread_view(t, t->depth)[slot] = (uint8_t)rights;
     atomic_store(&k->word, vk_word((uint32_t)number, VK_LIVE, 0));
@@ -66,7 +75,7 @@ static int new_key(mpk_thread_t *t, unsigned rights)
     return number;
 }
 
-int _mpk_pkey_alloc(unsigned flags, unsigned rights)
+int _mpk_pkey_alloc(unsigned flags, unsigned rights, const void *caller)
 {
     mpk_thread_t *t;
     sigset_t saved;
@@ -82,7 +91,7 @@ int _mpk_pkey_alloc(unsigned flags, unsigned rights)
         return -ENOSPC;
     gen = atomic_load(&t->sync_gen);
     _mpk_lock(&G->lock, &saved);
-    r = G->live_keys >= G->cfg.max_keys ? -ENOSPC : new_key(t, rights);
+    r = G->live_keys >= G->cfg.max_keys ? -ENOSPC : new_key(t, rights, caller);
     _mpk_unlock(&G->lock, &saved);
     _mpk_leave_with(t, gen, _mpk_pkru_derive(t, t->depth, mpk_rdpkru()));
     return r;

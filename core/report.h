@@ -24,6 +24,8 @@ typedef enum mpk_event_kind {
                                     faulting thread never had rights to */
 } mpk_event_kind_t;
 
+#define MPK_EV_PCS_MAX 64 /* keys_exceeded names the holders of this many keys at most */
+
 typedef struct mpk_event {
     mpk_event_kind_t kind;
     const char *op;    /* the call that caused it ("pkey_set"), or NULL */
@@ -36,6 +38,8 @@ typedef struct mpk_event {
     ucontext_t *uc;    /* interrupted context, for a backtrace from a fault; or NULL */
     int asked;         /* a setting asked for this report (rwx = audit): written in every mode */
     int alloc_tid, fault_tid; /* foreign_thread_fault: who allocated the key, who faulted */
+    const uintptr_t *pcs; /* keys_exceeded: the code that allocated each live key (npcs of them) */
+    unsigned npcs;
 } mpk_event_t;
 
 /* Installed by the policy layer at start-up. */

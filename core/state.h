@@ -146,6 +146,8 @@ typedef struct mpk_state {
     uint32_t slot_mask;
     mpk_lock_t lock;
     mpk_vkey_t *vkeys;        /* [max_slots] */
+    uintptr_t *alloc_pc;      /* [max_slots]: the code that called pkey_alloc for the slot's key
+                                 (keys_exceeded names who holds keys); 0 for libmpk's own */
     uint32_t *free_slots;     /* retired slots, a stack of n_free_slots */
     uint32_t n_free_slots;
     uint32_t next_fresh;      /* slots from here up were never used */

@@ -17,8 +17,9 @@ int _mpk_vkey_boot(void)
 {
     G->vkeys = _mpk_meta_alloc(sizeof(mpk_vkey_t) * G->max_slots);
     G->free_slots = _mpk_meta_alloc(sizeof(uint32_t) * G->max_slots);
+    G->alloc_pc = _mpk_meta_alloc(sizeof(uintptr_t) * G->max_slots);
     G->next_fresh = IDENTITY_SLOTS;
-    return G->vkeys && G->free_slots ? 0 : -1;
+    return G->vkeys && G->free_slots && G->alloc_pc ? 0 : -1;
 }
 
 int _mpk_vkey_number(uint32_t slot)
@@ -64,6 +65,7 @@ uint32_t _mpk_vkey_new_own(mpk_thread_t *t, unsigned rights)
     k->pinned = 0;
     k->owner = 0; /* the library's: no thread's fault on it is another's doing */
     k->to_all = 0;
+    G->alloc_pc[slot] = 0;
     _mpk_threads_close_slot(slot, NULL);
     _mpk_views_set_all(slot, rights);
     atomic_store(&k->word, vk_word(number, VK_ZOMBIE, 0));

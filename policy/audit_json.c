@@ -57,6 +57,17 @@ static void field(mpk_abuf_t *b, const mpk_afield_t *f)
     case MPK_AF_BOOL:
         mpk_abuf_close(b, f->num ? "true" : "false");
         break;
+    case MPK_AF_HOLDERS:
+        mpk_abuf_str(b, "[");
+        for (long long i = 0; i < f->num; i++) {
+            mpk_abuf_str(b, i ? ",{\"module\":" : "{\"module\":");
+            string_or_null(b, f->holders[i].module);
+            mpk_abuf_str(b, ",\"keys\":");
+            mpk_abuf_dec(b, f->holders[i].keys);
+            mpk_abuf_close(b, "}");
+        }
+        mpk_abuf_close(b, "]");
+        break;
     }
 }
 

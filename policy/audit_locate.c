@@ -12,6 +12,7 @@ static mpk_afield_t *next_field(mpk_arecord_t *r, const char *name, enum mpk_afi
     f->kind = kind;
     f->num = 0;
     f->str = NULL;
+    f->holders = NULL;
     return f;
 }
 
@@ -19,6 +20,12 @@ void mpk_arecord_num(mpk_arecord_t *r, const char *name, long long v) { next_fie
 void mpk_arecord_hex(mpk_arecord_t *r, const char *name, uintptr_t v) { next_field(r, name, MPK_AF_HEX)->num = (long long)v; }
 void mpk_arecord_str(mpk_arecord_t *r, const char *name, const char *s) { next_field(r, name, MPK_AF_STR)->str = s; }
 void mpk_arecord_bool(mpk_arecord_t *r, const char *name, bool v) { next_field(r, name, MPK_AF_BOOL)->num = v; }
+void mpk_arecord_holders(mpk_arecord_t *r, const char *name, const mpk_aholder_t *h, unsigned n)
+{
+    mpk_afield_t *f = next_field(r, name, MPK_AF_HOLDERS);
+    f->holders = h;
+    f->num = n;
+}
 
 void mpk_audit_locate(mpk_alocator_t *l, uintptr_t pc, bool exact, mpk_aloc_t *out)
 {

@@ -14,13 +14,20 @@
 #define MPK_AUDIT_RECORD_MAX 8192 /* bytes in one record, newline included */
 #define MPK_AUDIT_FIELDS_MAX 12
 
-enum mpk_afield_kind { MPK_AF_NUM, MPK_AF_HEX, MPK_AF_STR, MPK_AF_BOOL };
+enum mpk_afield_kind { MPK_AF_NUM, MPK_AF_HEX, MPK_AF_STR, MPK_AF_BOOL, MPK_AF_HOLDERS };
+
+/* A module and how many keys it holds (keys_exceeded). */
+typedef struct mpk_aholder {
+    const char *module; /* NULL: code in no known object (JIT code) */
+    long keys;
+} mpk_aholder_t;
 
 typedef struct mpk_afield {
     const char *name;
     enum mpk_afield_kind kind;
-    long long num;   /* NUM, HEX (an address), BOOL */
+    long long num;   /* NUM, HEX (an address), BOOL; HOLDERS: how many in holders */
     const char *str; /* STR; NULL is written as null (JSON) or left out (text) */
+    const mpk_aholder_t *holders; /* HOLDERS: JSON [{"module":..,"keys":N},..], text MODULE:N,.. */
 } mpk_afield_t;
 
 typedef struct mpk_arecord {
@@ -45,6 +52,7 @@ void mpk_arecord_num(mpk_arecord_t *r, const char *name, long long v);
 void mpk_arecord_hex(mpk_arecord_t *r, const char *name, uintptr_t v);
 void mpk_arecord_str(mpk_arecord_t *r, const char *name, const char *s);
 void mpk_arecord_bool(mpk_arecord_t *r, const char *name, bool v);
+void mpk_arecord_holders(mpk_arecord_t *r, const char *name, const mpk_aholder_t *h, unsigned n);
 
 /* A code address made readable: the object holding it, the offset in that object's ELF
  * address space (what addr2line takes; for a return address, one less, so that it falls in the

@@ -2,6 +2,7 @@
  * mode. Runs wherever core reports from: signal handlers, with libmpk's lock held, inside
  * pkey_set called from a handler. So: no allocation, no locks, no stdio. */
 #include "policy/audit_emit.h"
+#include "policy/audit_modules.h"
 #include "policy/audit_parts.h"
 #include "policy/audit_sealed.h"
 
@@ -61,14 +62,80 @@ static void bad_key(mpk_arecord_t *r, const mpk_event_t *ev, char *msg, size_t n
                 mpk_audit_fixed.on_bad_key == MPK_BAD_KEY_ABORT ? "aborting (on_bad_key = abort)" : "EINVAL");
 }
 
-static void keys_exceeded(mpk_arecord_t *r, const mpk_event_t *ev, char *msg, size_t n)
+#define HOLDERS_MAX 8      /* modules named; the keys of any further ones are counted as "others" */
+#define HOLDER_PATH 256
+
+typedef struct holders {
+    mpk_aholder_t h[HOLDERS_MAX + 1];
+    char path[HOLDERS_MAX][HOLDER_PATH];
+    unsigned n;
+} holders_t;
+
+static void holders_add(holders_t *hs, uintptr_t pc)
 {
+    char path[HOLDER_PATH];
+    uintptr_t bias;
+    unsigned i;
+    if (!mpk_audit_module_of(pc, path, sizeof path, &bias))
+        strcpy(path, "?");
+    for (i = 0; i < hs->n; i++)
+        if (hs->h[i].module && !strcmp(hs->h[i].module, path))
+            break;
+    if (i == hs->n) {
+        if (hs->n == HOLDERS_MAX) {
+            hs->h[HOLDERS_MAX].module = "others";
+            hs->h[HOLDERS_MAX].keys++;
+            return;
+        }
+        memcpy(hs->path[i], path, sizeof path);
+        hs->h[i].module = hs->path[i];
+        hs->h[i].keys = 0;
+        hs->n++;
+    }
+    hs->h[i].keys++;
+}
+
+/* Most keys first, so that the message can name the top holder. */
+static void holders_sort(holders_t *hs)
+{
+    for (unsigned i = 1; i < hs->n; i++)
+        for (unsigned j = i; j > 0 && hs->h[j].keys > hs->h[j - 1].keys; j--) {
+            mpk_aholder_t t = hs->h[j];
+            hs->h[j] = hs->h[j - 1];
+            hs->h[j - 1] = t;
+        }
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* Written here rather than by mpk_audit_event: the holders' paths live in this frame, which only
+ * pkey_alloc reaches (never the fault path, whose stack may be a small alternate one). */
+static void keys_exceeded_emit(mpk_arecord_t *r, const mpk_event_t *ev, char *msg, size_t n)
+{
+    holders_t hs;
+    char top[96] = "";
+    memset(&hs, 0, sizeof hs);
+    for (unsigned i = 0; i < ev->npcs; i++)
+        holders_add(&hs, ev->pcs[i]);
+    holders_sort(&hs);
+    if (hs.h[HOLDERS_MAX].keys)
+        hs.h[hs.n++] = hs.h[HOLDERS_MAX];
     r->event = "keys_exceeded";
     mpk_arecord_str(r, "op", ev->op);
     mpk_arecord_num(r, "live_keys", ev->key);
-    _mpk_format(msg, n, "%ld keys live: more than the hardware's keys; %s", ev->key,
+    mpk_arecord_holders(r, "holders", hs.h, hs.n);
+    if (hs.n)
+        _mpk_format(top, sizeof top, "; the most held by %s (%ld)", base_name(hs.h[0].module), hs.h[0].keys);
+    _mpk_format(msg, n, "%ld keys live: more than the hardware's keys; %s%s", ev->key,
                 mpk_audit_fixed.evict == MPK_EVICT_NONE ? "pkey_alloc fails with ENOSPC beyond them (evict = none)"
-                                        : "libmpk shares the hardware keys among them");
+                                        : "libmpk shares the hardware keys among them",
+                top);
+    r->message = msg;
+    mpk_audit_emit(r, ev->uc);
 }
 
 static const char *const access_names[] = {"read", "write", "execute"};
@@ -183,8 +250,8 @@ void mpk_audit_event(const mpk_event_t *ev)
         bad_key(&r, ev, msg, sizeof msg);
         break;
     case MPK_EV_KEYS_EXCEEDED:
-        keys_exceeded(&r, ev, msg, sizeof msg);
-        break;
+        keys_exceeded_emit(&r, ev, msg, sizeof msg);
+        return;
     case MPK_EV_VIOLATION:
         violation(&r, ev, msg, sizeof msg);
         break;

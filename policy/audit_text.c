@@ -29,6 +29,15 @@ static void field(mpk_abuf_t *b, const mpk_afield_t *f)
     case MPK_AF_BOOL:
         mpk_abuf_str(b, f->num ? "yes" : "no");
         break;
+    case MPK_AF_HOLDERS:
+        for (long long i = 0; i < f->num; i++) {
+            if (i)
+                mpk_abuf_str(b, ",");
+            mpk_abuf_text_value(b, f->holders[i].module ? f->holders[i].module : "?");
+            mpk_abuf_str(b, ":");
+            mpk_abuf_dec(b, f->holders[i].keys);
+        }
+        break;
     }
 }
 

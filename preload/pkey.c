@@ -4,11 +4,16 @@
 
 #include <sys/mman.h>
 
-MPK_EXPORT int pkey_alloc(unsigned int flags, unsigned int rights)
+long _mpk_preload_pkey_alloc(unsigned flags, unsigned rights, const void *caller)
 {
     if (!mpk_up())
-        return (int)mpk_ret(mpk_sys_pkey_alloc(flags, rights));
-    return (int)mpk_ret(_mpk_pkey_alloc(flags, rights));
+        return mpk_ret(mpk_sys_pkey_alloc(flags, rights));
+    return mpk_ret(_mpk_pkey_alloc(flags, rights, caller));
+}
+
+MPK_EXPORT int pkey_alloc(unsigned int flags, unsigned int rights)
+{
+    return (int)_mpk_preload_pkey_alloc(flags, rights, __builtin_return_address(0));
 }
 
 MPK_EXPORT int pkey_free(int key)

@@ -46,4 +46,8 @@ mpk_setname_fn _mpk_real_setname(void);
 void _mpk_resolve_all(void);
 void _mpk_resolve_io(void); /* preload/io.c */
 
+/* pkey_alloc for the key calls and for syscall(SYS_pkey_alloc) (preload/pkey.c): caller is the
+ * program's code that asked, named by keys_exceeded. */
+long _mpk_preload_pkey_alloc(unsigned flags, unsigned rights, const void *caller);
+
 #endif

@@ -25,7 +25,7 @@ MPK_EXPORT long syscall(long n, ...)
     va_end(ap);
     switch (n) {
     case SYS_pkey_alloc:
-        return pkey_alloc((unsigned)a[0], (unsigned)a[1]);
+        return _mpk_preload_pkey_alloc((unsigned)a[0], (unsigned)a[1], __builtin_return_address(0));
     case SYS_pkey_free:
         return pkey_free((int)a[0]);
     case SYS_pkey_mprotect:

@@ -420,6 +420,43 @@ def foreign(preload, program, config, report):
     check(not [r for r in recs if r["event"] == "foreign_thread_fault"], "new_key = all_threads: no foreign_thread_fault")
     return 1 if failures else 0
 
+def holders(preload, program, report):
+    """keys_exceeded names each module that holds keys, with how many (issue 20 item 4)."""
+    d = tempfile.mkdtemp(prefix="audit-holders-")
+    workdirs.append(d)
+    if run([program]).returncode == 77:
+        print("SKIP: no PKU")
+        return 77
+    log = os.path.join(d, "audit.json")
+    res = run([program], preload, f"mode=audit:log_format=json:log={log}")
+    check(res.returncode == 0, f"audit: the program gets its key ({res.returncode}: {res.stderr.strip()})")
+    ex = [r for r in json_records(log) if r["event"] == "keys_exceeded"]
+    check(len(ex) == 1, f"one keys_exceeded record ({len(ex)})")
+    if ex:
+        held = {os.path.basename(h.get("module") or "?"): h.get("keys") for h in ex[0].get("holders") or []}
+        check(held == {"libit_key_grab_a.so": 12, "libit_key_grab_b.so": 3},
+              f"holders name each library with its keys, the one that used syscall() too ({ex[0].get('holders')})")
+        check("libit_key_grab_a.so (12)" in ex[0].get("message", ""),
+              f"the message names the top holder ({ex[0].get('message')})")
+    rep = subprocess.run([sys.executable, report, "--no-addr2line", log], capture_output=True, text=True, timeout=300)
+    check(rep.returncode == 0 and re.search(r"\s12  libit_key_grab_a\.so  \(", rep.stdout)
+          and re.search(r"\s3  libit_key_grab_b\.so  \(", rep.stdout),
+          f"mpk-report shows who holds the keys (status {rep.returncode})")
+    print(rep.stdout)
+
+    log = os.path.join(d, "audit.txt")
+    res = run([program], preload, f"mode=audit:log_format=text:log={log}")
+    with open(log, encoding="utf-8") as f:
+        text = f.read()
+    line = next((l for l in text.splitlines() if " keys_exceeded " in l), "")
+    check(re.search(r" holders=\S*libit_key_grab_a\.so:12,\S*libit_key_grab_b\.so:3( |$)", line),
+          f"text: holders=MODULE:N,... on the record's line ({line})")
+    rep = subprocess.run([sys.executable, report, "--no-addr2line", log], capture_output=True, text=True, timeout=300)
+    check(rep.returncode == 0 and re.search(r"\s12  libit_key_grab_a\.so  \(", rep.stdout)
+          and re.search(r"\s3  libit_key_grab_b\.so  \(", rep.stdout),
+          f"mpk-report reads the holders from the text log too (status {rep.returncode}: {rep.stderr.strip()})")
+    return 1 if failures else 0
+
 
 def symbol_range(path, fn):
     out = subprocess.run(["nm", "-S", "--defined-only", path], capture_output=True, text=True).stdout
@@ -438,6 +475,8 @@ if __name__ == "__main__":
         status = threads(*sys.argv[2:4])
     elif what == "events" and len(sys.argv) == 4:
         status = events(*sys.argv[2:4])
+    elif what == "holders" and len(sys.argv) == 5:
+        status = holders(*sys.argv[2:5])
     elif what == "wx" and len(sys.argv) == 5:
         status = wx(*sys.argv[2:5])
     elif what == "foreign" and len(sys.argv) == 6:

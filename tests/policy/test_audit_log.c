@@ -238,6 +238,25 @@ Test(audit_record, text_long_backtrace_cut_to_8k)
     cr_assert(strstr(out, "    ... (backtrace cut: record size limit)\n"), "%s", out + strlen(out) - 200);
 }
 
+Test(audit_record, holders_in_both_formats)
+{
+    static const mpk_aholder_t h[] = {{"/usr/lib/libwasm.so", 12}, {"/opt/odd name/v8.so", 3}, {NULL, 1}};
+    mpk_arecord_t r;
+    memset(&r, 0, sizeof r);
+    r.event = "keys_exceeded";
+    r.key = -1;
+    mpk_arecord_num(&r, "live_keys", 16);
+    mpk_arecord_holders(&r, "holders", h, 3);
+    emit_to_file(&r, true, false);
+    cr_assert(strstr(out, ",\"live_keys\":16,\"holders\":[{\"module\":\"/usr/lib/libwasm.so\",\"keys\":12},"
+                          "{\"module\":\"/opt/odd name/v8.so\",\"keys\":3},{\"module\":null,\"keys\":1}]"),
+              "%s", out);
+    cr_assert(json_lines_valid(out), "%s", out);
+    emit_to_file(&r, false, false);
+    cr_assert(strstr(out, " live_keys=16 holders=/usr/lib/libwasm.so:12,\"/opt/odd name/v8.so\":3,?:1\n"),
+              "%s", out);
+}
+
 /* ---- names from symbol tables --------------------------------------------------------------- */
 
 Test(audit_symtab, names_a_static_function)

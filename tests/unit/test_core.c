@@ -37,7 +37,7 @@ static void boot(void (*tweak)(mpk_settings_t *))
 
 static int alloc_key(unsigned rights)
 {
-    int k = _mpk_pkey_alloc(0, rights);
+    int k = _mpk_pkey_alloc(0, rights, NULL);
     cr_assert_gt(k, 0, "pkey_alloc: %s", strerror(-k));
     return k;
 }
@@ -107,9 +107,9 @@ Test(limits, max_keys_then_enospc)
     boot(max20);
     for (int i = 0; i < 20; i++)
         keys[i] = alloc_key(0);
-    cr_assert_eq(_mpk_pkey_alloc(0, 0), -ENOSPC);
+    cr_assert_eq(_mpk_pkey_alloc(0, 0, NULL), -ENOSPC);
     cr_assert_eq(_mpk_pkey_free(keys[3]), 0);
-    cr_assert_gt(_mpk_pkey_alloc(0, 0), 0, "a freed key makes room");
+    cr_assert_gt(_mpk_pkey_alloc(0, 0, NULL), 0, "a freed key makes room");
 }
 
 static void no_virt(mpk_settings_t *s) { s->virtualize = 0; }
@@ -117,17 +117,17 @@ Test(limits, without_virtualisation_the_hardware_is_the_limit)
 {
     int n = 0;
     boot(no_virt);
-    while (_mpk_pkey_alloc(0, 0) > 0)
+    while (_mpk_pkey_alloc(0, 0, NULL) > 0)
         n++;
     cr_assert_eq(n, 13, "%d keys (15 - metadata - execute-only reserve)", n);
-    cr_assert_eq(_mpk_pkey_alloc(0, 0), -ENOSPC);
+    cr_assert_eq(_mpk_pkey_alloc(0, 0, NULL), -ENOSPC);
 }
 
 Test(limits, bad_arguments)
 {
     boot(NULL);
-    cr_assert_eq(_mpk_pkey_alloc(1, 0), -EINVAL);
-    cr_assert_eq(_mpk_pkey_alloc(0, 4), -EINVAL);
+    cr_assert_eq(_mpk_pkey_alloc(1, 0, NULL), -EINVAL);
+    cr_assert_eq(_mpk_pkey_alloc(0, 4, NULL), -EINVAL);
     cr_assert_eq(_mpk_pkey_set(alloc_key(0), 4), -EINVAL);
 }
 
