@@ -22,6 +22,8 @@ typedef enum mpk_event_kind {
                                 an RWX mapping (op says which; `what` says why) */
     MPK_EV_FOREIGN_THREAD_FAULT, /* a violation on a key another thread allocated, which the
                                     faulting thread never had rights to */
+    MPK_EV_REMAP_DROPS_KEY,  /* a fresh mapping over [addr, addr+len), which a live key tagged:
+                                op names the call, kept says whether on_remap = keep retagged it */
 } mpk_event_kind_t;
 
 typedef struct mpk_event {
@@ -36,6 +38,7 @@ typedef struct mpk_event {
     ucontext_t *uc;    /* interrupted context, for a backtrace from a fault; or NULL */
     int asked;         /* a setting asked for this report (rwx = audit): written in every mode */
     int alloc_tid, fault_tid; /* foreign_thread_fault: who allocated the key, who faulted */
+    int kept;          /* remap_drops_key: the new pages got the key back (on_remap = keep) */
 } mpk_event_t;
 
 /* Installed by the policy layer at start-up. */

@@ -140,6 +140,15 @@ typedef struct mpk_sigslot {
 } mpk_sigslot_t;
 #define MPK_NSIG 65
 
+/* Pages a live key tagged until the program unmapped them: a later mmap there at the program's
+ * request is a re-mapping of that key's memory (core/remap.c). */
+typedef struct mpk_hole {
+    uintptr_t start, end;
+    uint32_t slot, number; /* number tells a slot reused by another key since */
+    int prot;              /* the protection the map held for it */
+} mpk_hole_t;
+#define MPK_REMAP_HOLES 64
+
 /* ---- the manager ------------------------------------------------------------------------- */
 typedef struct mpk_state {
     mpk_settings_t cfg;
@@ -183,6 +192,8 @@ typedef struct mpk_state {
     uint32_t region_slot[MPK_MAX_REGIONS + 1];   /* rule r's key while it has pages, else 0 */
     uint32_t region_number[MPK_MAX_REGIONS + 1]; /* ... and its number, to tell a reused slot */
     _Atomic uint64_t n_region_maps, n_region_grants;
+    mpk_hole_t holes[MPK_REMAP_HOLES]; /* oldest first */
+    _Atomic uint32_t n_holes;          /* read without the lock by mmap's fast path */
 } mpk_state_t;
 
 #define G (_mpk_sealed.state)
