@@ -3,6 +3,7 @@
 #include "core/cache.h"
 #include "core/core.h"
 #include "core/memory.h"
+#include "core/remap.h"
 #include "core/report.h"
 #include "core/revoke.h"
 #include "core/thread.h"
@@ -129,9 +130,11 @@ int _mpk_key_free_locked(uint32_t slot, int key)
         default: /* keep: the pages keep the rights each thread had; the key lives on unnamed */
             atomic_store(&k->word, vk_word((uint32_t)key, VK_ZOMBIE, vk_hw(atomic_load(&k->word))));
             G->live_keys--;
+            _mpk_remap_holes_drop_slot(slot);
             return 0;
         }
     }
+    _mpk_remap_holes_drop_slot(slot);
     _mpk_cache_drop(slot);
     _mpk_vkey_retire(slot);
     G->live_keys--;

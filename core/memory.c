@@ -9,6 +9,7 @@
 #include "core/thread.h"
 #include "core/vkey.h"
 #include "core/region.h"
+#include "core/remap.h"
 #include "core/wx.h"
 
 #include <errno.h>
@@ -104,18 +105,23 @@ void _mpk_memory_forget_key(uint32_t slot)
     }
 }
 
-/* The map's extent, for the lock-free paths of mmap, munmap and mprotect: memory outside it
- * carries no key of ours, so those calls go straight to the kernel. Published whenever the map
- * grows (under the lock, before any eviction can give its pages the evicted protection) and
- * narrowed at the end of each locked call. Outside the arena: read before the metadata key is
+/* The map's extent (and its holes', core/remap.c), for the lock-free paths of mmap, munmap and
+ * mprotect: memory outside it carries no key of ours, so those calls go straight to the kernel.
+ * Published whenever the map grows (under the lock, before any eviction can give its pages the
+ * evicted protection) and narrowed at the end of each locked call. Outside the arena: read before the metadata key is
  * open. A program that forges it gains nothing an inline system call would not give it. */
 static _Atomic uintptr_t map_lo, map_hi;
 
 static void publish_bounds(void)
 {
     mpk_ranges_t *m = &G->ranges;
-    atomic_store(&map_lo, m->n ? m->v[0].start : 0);
-    atomic_store(&map_hi, m->n ? m->v[m->n - 1].end : 0);
+    uintptr_t lo = m->n ? m->v[0].start : 0, hi = m->n ? m->v[m->n - 1].end : 0;
+    /* Holes munmap took from live keys count in: an mmap there takes the locked path, which
+     * tells a re-mapping, and memory far from any key keeps the lock-free one unchanged. */
+    if (_mpk_remap_any_holes())
+        _mpk_remap_holes_extent(&lo, &hi);
+    atomic_store(&map_lo, lo);
+    atomic_store(&map_hi, hi);
 }
 
 /* [a, b) lies outside every range the map tracks, as last published. */
@@ -128,6 +134,8 @@ static bool untracked(uintptr_t a, uintptr_t b)
 int _mpk_memory_track(uintptr_t a, uintptr_t b, uint32_t slot, int prot)
 {
     int r = _mpk_memory_forget(a, b);
+    if (!r && _mpk_remap_any_holes())
+        _mpk_remap_holes_clear(a, b); /* the key there is the program's choice now */
     if (!r)
         r = -mpk_ranges_set(&G->ranges, a, b, slot, prot);
     if (!r) {
@@ -393,6 +401,30 @@ static long apply_region(op_t *op, long r, size_t len, int prot, int flags, int 
     return e;
 }
 
+/* Lock held, after mmap put new pages at r: the map forgets what it tracked there, a [region]
+ * rule may key them, and where they came over a live key's pages (asked: at an address the
+ * program asked for) the key's loss is settled (core/remap.c). Not inlined: its kilobyte of
+ * stack would make mmap's lock-free path pay for a bigger frame (bench/count mmap_keyed). */
+static __attribute__((noinline)) long settle_new(op_t *op, long r, size_t len, int prot, int flags,
+                                                 int fd, bool asked, const char *name)
+{
+    uintptr_t a = (uintptr_t)r, b = a + page_round(len);
+    mpk_remap_t rm;
+    rm.n = 0;
+    if (asked && G->live_keys)
+        _mpk_remap_collect(&rm, a, b);
+    if (mpk_ranges_any(&G->ranges, a, b))
+        _mpk_memory_forget(a, b);
+    if (G->cfg.nregions) {
+        r = apply_region(op, r, len, prot, flags, fd);
+        if (mpk_sys_failed(r))
+            return r;
+    }
+    if (rm.n)
+        _mpk_remap_settle(op->t, &rm, name, "mmap after munmap", prot);
+    return r;
+}
+
 long _mpk_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
     long r = _mpk_wx_rwx("mmap", addr, len, prot);
@@ -401,14 +433,15 @@ long _mpk_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
         return r;
     /* Without MAP_FIXED the kernel never replaces a mapping: nothing we track changes, unless
      * the map still holds memory that left without our munmap (glibc's free of a large block)
-     * and the kernel hands that address out again: then those entries are stale. */
+     * and the kernel hands that address out again: then those entries are stale. An address
+     * the program asked for and got, where munmap took a live key's pages, is a re-mapping
+     * (the published extent covers those holes too). */
     if (!(flags & MAP_FIXED) && prot != PROT_EXEC && !G->cfg.nregions) {
         r = (long)mpk_sys_mmap(addr, len, prot, flags, fd, off);
         if (mpk_sys_failed(r) || (uintptr_t)r + len <= atomic_load(&map_lo) ||
             (uintptr_t)r >= atomic_load(&map_hi) || op_begin(&op))
             return r;
-        if (mpk_ranges_any(&G->ranges, (uintptr_t)r, (uintptr_t)r + page_round(len)))
-            _mpk_memory_forget((uintptr_t)r, (uintptr_t)r + page_round(len));
+        r = settle_new(&op, r, len, prot, flags, fd, (void *)r == addr, "mmap after munmap");
         op_end(&op);
         return r;
     }
@@ -417,10 +450,9 @@ long _mpk_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
     if (prot == PROT_EXEC)
         G->exec_only_maybe = 1;
     r = (long)mpk_sys_mmap(addr, len, prot, flags, fd, off);
-    if (!mpk_sys_failed(r) && mpk_ranges_any(&G->ranges, (uintptr_t)r, (uintptr_t)r + page_round(len)))
-        _mpk_memory_forget((uintptr_t)r, (uintptr_t)r + page_round(len));
-    if (!mpk_sys_failed(r) && G->cfg.nregions)
-        r = apply_region(&op, r, len, prot, flags, fd);
+    if (!mpk_sys_failed(r))
+        r = settle_new(&op, r, len, prot, flags, fd, (flags & MAP_FIXED) || (void *)r == addr,
+                       (flags & MAP_FIXED) ? "mmap(MAP_FIXED)" : "mmap after munmap");
     op_end(&op);
     return r;
 }
@@ -438,6 +470,7 @@ int _mpk_munmap(void *addr, size_t len)
         r = (int)mpk_sys_munmap(addr, len);
         if (r || untracked(a, a + page_round(len)) || op_begin(&op))
             return r;
+        _mpk_remap_unmapping(a, a + page_round(len));
         _mpk_memory_forget(a, a + page_round(len));
         op_end(&op);
         return 0;
@@ -445,8 +478,10 @@ int _mpk_munmap(void *addr, size_t len)
     if (op_begin(&op))
         return (int)mpk_sys_munmap(addr, len);
     r = (int)mpk_sys_munmap(addr, len);
-    if (!r)
+    if (!r) {
+        _mpk_remap_unmapping(a, a + page_round(len)); /* a later mmap there re-maps the key's pages */
         _mpk_memory_forget(a, a + page_round(len));
+    }
     op_end(&op);
     return r;
 }
@@ -476,12 +511,19 @@ long _mpk_mremap(void *old, size_t old_len, size_t new_len, int flags, void *new
     uintptr_t o = (uintptr_t)old;
     long r;
     op_t op;
+    mpk_remap_t rm;
     if (op_begin(&op))
         return mpk_sys(SYS_mremap, old, old_len, new_len, flags, new_addr, 0);
     r = mpk_sys(SYS_mremap, old, old_len, new_len, flags, new_addr, 0);
+    rm.n = 0;
     if (!mpk_sys_failed(r)) {
         _mpk_wx_forget(o, o + page_round(old_len)); /* a moved region is converted anew */
         uintptr_t n = (uintptr_t)r;
+        /* Where the program chose the place (MREMAP_FIXED, or growing in place), what the map
+         * held there before follows as mmap's does; a move the kernel placed lands on free
+         * memory the program never named. */
+        if (G->live_keys && ((flags & MREMAP_FIXED) || n == o))
+            _mpk_remap_collect(&rm, n, n + page_round(new_len));
         if (old_len == 0) { /* a second mapping of shared memory: same key as the first */
             const mpk_range_t *src = mpk_ranges_find(&G->ranges, o);
             if (src)
@@ -495,6 +537,8 @@ long _mpk_mremap(void *old, size_t old_len, size_t new_len, int flags, void *new
             mpk_ranges_move(&G->ranges, o, page_round(old_len), n, page_round(new_len));
         }
         recount();
+        if (rm.n) /* the pages' protection is the moved mapping's, which the map may not know */
+            _mpk_remap_settle(op.t, &rm, "mremap", "mremap after munmap", -1);
     }
     op_end(&op);
     return r;

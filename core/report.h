@@ -22,6 +22,8 @@ typedef enum mpk_event_kind {
                                 an RWX mapping (op says which; `what` says why) */
     MPK_EV_FOREIGN_THREAD_FAULT, /* a violation on a key another thread allocated, which the
                                     faulting thread never had rights to */
+    MPK_EV_REMAP_DROPS_KEY,  /* a fresh mapping over [addr, addr+len), which a live key tagged:
+                                op names the call, kept says whether on_remap = keep retagged it */
 } mpk_event_kind_t;
 
 #define MPK_EV_PCS_MAX 64 /* keys_exceeded names the holders of this many keys at most */
@@ -40,6 +42,7 @@ typedef struct mpk_event {
     int alloc_tid, fault_tid; /* foreign_thread_fault: who allocated the key, who faulted */
     const uintptr_t *pcs; /* keys_exceeded: the code that allocated each live key (npcs of them) */
     unsigned npcs;
+    int kept;          /* remap_drops_key: the new pages got the key back (on_remap = keep) */
 } mpk_event_t;
 
 /* Installed by the policy layer at start-up. */

@@ -24,6 +24,7 @@ typedef struct mpk_settings {
     int on_bad_key_abort; /* a call on a key that is not allocated aborts the process */
     int sync_signal;      /* reserved for cross-thread synchronisation */
     int new_key;          /* MPK_NEW_KEY_*: which threads get a new key's initial rights */
+    int on_remap;         /* MPK_REMAP_*: a fresh mapping over a live key's pages keeps the key */
     int virtualize;       /* 0: part-1 semantics, pkey_alloc fails once hardware keys run out */
     int wx_enable;        /* [wx]: turn RW<->RX mprotect flips into thread-local rights */
     int wx_cross_allow;   /* writes by other threads during a window: let through (reported) */
@@ -139,6 +140,15 @@ typedef struct mpk_sigslot {
 } mpk_sigslot_t;
 #define MPK_NSIG 65
 
+/* Pages a live key tagged until the program unmapped them: a later mmap there at the program's
+ * request is a re-mapping of that key's memory (core/remap.c). */
+typedef struct mpk_hole {
+    uintptr_t start, end;
+    uint32_t slot, number; /* number tells a slot reused by another key since */
+    int prot;              /* the protection the map held for it */
+} mpk_hole_t;
+#define MPK_REMAP_HOLES 64
+
 /* ---- the manager ------------------------------------------------------------------------- */
 typedef struct mpk_state {
     mpk_settings_t cfg;
@@ -184,6 +194,8 @@ typedef struct mpk_state {
     uint32_t region_slot[MPK_MAX_REGIONS + 1];   /* rule r's key while it has pages, else 0 */
     uint32_t region_number[MPK_MAX_REGIONS + 1]; /* ... and its number, to tell a reused slot */
     _Atomic uint64_t n_region_maps, n_region_grants;
+    mpk_hole_t holes[MPK_REMAP_HOLES]; /* oldest first */
+    _Atomic uint32_t n_holes;          /* read without the lock by mmap's fast path */
 } mpk_state_t;
 
 #define G (_mpk_sealed.state)

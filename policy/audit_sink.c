@@ -186,6 +186,29 @@ static void foreign_thread_fault(mpk_arecord_t *r, const mpk_event_t *ev, char *
                 ev->fault_tid, ev->alloc_tid);
 }
 
+/* New pages over a live key's: the kernel gives them key 0, which nothing the program sees says
+ * (Wasmtime 13982 leaked a slot to another instance so). The record tells what became of them. */
+static void remap_drops_key(mpk_arecord_t *r, const mpk_event_t *ev, char *msg, size_t n)
+{
+    r->event = "remap_drops_key";
+    r->key = ev->key;
+    r->has_addr = true;
+    r->addr = (uintptr_t)ev->addr;
+    mpk_arecord_hex(r, "end", (uintptr_t)ev->addr + ev->len);
+    mpk_arecord_num(r, "bytes", (long long)ev->len);
+    mpk_arecord_str(r, "op", ev->op);
+    mpk_arecord_str(r, "outcome", ev->kept ? "kept" : "reset");
+    if (ev->kept)
+        _mpk_format(msg, n, "%s over [%p, %p), which key %ld tagged: the new pages carry the key "
+                    "again (on_remap = keep)", ev->op, ev->addr,
+                    (const void *)((uintptr_t)ev->addr + ev->len), ev->key);
+    else
+        _mpk_format(msg, n, "%s over [%p, %p), which key %ld tagged: the new pages carry key 0, "
+                    "open to every thread, until the program tags them again (on_remap = keep "
+                    "keeps the key)", ev->op, ev->addr, (const void *)((uintptr_t)ev->addr + ev->len),
+                    ev->key);
+}
+
 static void tamper(mpk_arecord_t *r, const mpk_event_t *ev, char *msg, size_t n)
 {
     r->event = "tamper";
@@ -266,6 +289,9 @@ void mpk_audit_event(const mpk_event_t *ev)
         break;
     case MPK_EV_FOREIGN_THREAD_FAULT:
         foreign_thread_fault(&r, ev, msg, sizeof msg);
+        break;
+    case MPK_EV_REMAP_DROPS_KEY:
+        remap_drops_key(&r, ev, msg, sizeof msg);
         break;
     default:
         internal_error(&r, ev, msg, sizeof msg);

@@ -27,6 +27,12 @@
       faulting thread (not a violation), the program's outcome that of a run without libmpk;
       faults on rights a thread was given stay violations; mpk-report lists them; enforce
       writes none; with CONFIG (new_key = all_threads) there are none to write.
+  audit_check.py remap PRELOAD PROGRAM CONFIG MPK_REPORT
+      it_remap_key: a slot tagged with a live key re-mapped three ways; in audit mode each is one
+      remap_drops_key record naming the key, the range, the call and the outcome (reset, the
+      kernel's rule, by default), with a backtrace into the program, and the program's outcome
+      that of a run without libmpk; with CONFIG (on_remap = keep) the outcome is kept and the
+      key stays; mpk-report lists them; enforce writes none.
 
 Exit status 0 pass, 1 fail, 77 skip (no PKU, for abc)."""
 
@@ -458,6 +464,65 @@ def holders(preload, program, report):
     return 1 if failures else 0
 
 
+def remap_ids(stderr):
+    return [(m.group(1), int(m.group(2), 16), int(m.group(3)))
+            for m in re.finditer(r"it_remap_key: (.+) at (0x[0-9a-f]+) key=(\d+)", stderr)]
+
+
+REMAP_OPS = {"mmap MAP_FIXED": "mmap(MAP_FIXED)", "mremap MREMAP_FIXED": "mremap",
+             "munmap + mmap": "mmap after munmap"}
+
+
+def remap_records(log, ids, outcome, program):
+    recs = json_records(log)
+    rd = [r for r in recs if r["event"] == "remap_drops_key"]
+    check(len(rd) == len(ids) == 3, f"one remap_drops_key record per re-mapping ({len(rd)} for {len(ids)})")
+    for (way, addr, key), r in zip(ids, rd + [{}] * len(ids)):  # in the program's order
+        check(r.get("key") == key and r.get("bytes") == 8192 and r.get("op") == REMAP_OPS[way]
+              and r.get("outcome") == outcome and int(r.get("address") or "0", 16) == addr
+              and int(r.get("end") or "0", 16) == addr + 8192,
+              f"{way}: the record names key {key}, [{addr:#x}, {addr + 8192:#x}), 8192 bytes, "
+              f"op {REMAP_OPS[way]!r}, outcome {outcome} ({r})")
+        bt = frames_located(r, program) if r else []
+        check(any(os.path.basename(program) in (f.get("module") or "") for f in bt),
+              f"{way}: the backtrace reaches the program ({bt[:3]})")
+    if rd:
+        want = "on_remap = keep" if outcome == "kept" else "on_remap = keep keeps"
+        check(want in rd[0].get("message", ""), f"the message says what on_remap does ({rd[0].get('message')})")
+    return rd
+
+
+def remap(preload, program, config, report):
+    d = tempfile.mkdtemp(prefix="audit-remap-")
+    workdirs.append(d)
+    plain = run([program, "reset"])
+    if plain.returncode == 77:
+        print("SKIP: no PKU")
+        return 77
+    log = os.path.join(d, "audit.json")
+    res = run([program, "reset"], preload, f"mode=audit:log_format=json:log={log}")
+    check(res.returncode == plain.returncode == 0 and res.stdout == plain.stdout,
+          f"audit, on_remap = reset: the key is dropped as without libmpk ({res.returncode}: {res.stderr.strip()[-300:]})")
+    ids = remap_ids(res.stderr)
+    remap_records(log, ids, "reset", program)
+    rep = subprocess.run([sys.executable, report, "--no-addr2line", log], capture_output=True, text=True, timeout=300)
+    check(rep.returncode == 0 and "remap_drops_key" in rep.stdout,
+          f"mpk-report lists the remap_drops_key records (status {rep.returncode})")
+    print(rep.stdout)
+
+    log = os.path.join(d, "keep.json")
+    res = run([program, "keep"], preload, f"mode=audit:log_format=json:log={log}", config=config)
+    check(res.returncode == 0, f"audit, on_remap = keep: the key stays ({res.stderr.strip()[-300:]})")
+    remap_records(log, remap_ids(res.stderr), "kept", program)
+
+    log = os.path.join(d, "enforce.json")
+    res = run([program, "reset"], preload, f"mode=enforce:log_format=json:log={log}")
+    check(res.returncode == 0, "enforce: the program's outcome is the same")
+    recs = json_records(log) if os.path.exists(log) and os.path.getsize(log) else []
+    check(not [r for r in recs if r["event"] == "remap_drops_key"], "enforce: no remap_drops_key record")
+    return 1 if failures else 0
+
+
 def symbol_range(path, fn):
     out = subprocess.run(["nm", "-S", "--defined-only", path], capture_output=True, text=True).stdout
     for line in out.splitlines():
@@ -481,6 +546,8 @@ if __name__ == "__main__":
         status = wx(*sys.argv[2:5])
     elif what == "foreign" and len(sys.argv) == 6:
         status = foreign(*sys.argv[2:6])
+    elif what == "remap" and len(sys.argv) == 6:
+        status = remap(*sys.argv[2:6])
     elif what == "scan" and len(sys.argv) == 5:
         status = scan(*sys.argv[2:5])
     else:
