@@ -19,6 +19,7 @@ void mpk_config_defaults(struct mpk_config *c)
     c->on_bad_key = MPK_DEFAULT_ON_BAD_KEY;
     c->sync_signal = MPK_DEFAULT_SYNC_SIGNAL;
     c->new_key = MPK_DEFAULT_NEW_KEY;
+    c->self_write = MPK_DEFAULT_SELF_WRITE;
     c->wx.enable = MPK_DEFAULT_WX_ENABLE;
     c->wx.cross_thread = MPK_DEFAULT_WX_CROSS_THREAD;
     c->wx.rwx = MPK_DEFAULT_WX_RWX;

@@ -16,6 +16,7 @@ void _mpk_settings_from_config(const struct mpk_config *c, mpk_settings_t *s)
     s->on_bad_key_abort = c->on_bad_key == MPK_BAD_KEY_ABORT;
     s->sync_signal = c->sync_signal;
     s->new_key = (int)c->new_key;
+    s->self_write = (int)c->self_write;
     s->wx_enable = c->wx.enable;
     s->wx_cross_allow = c->wx.cross_thread == MPK_WX_CROSS_ALLOW;
     s->wx_rwx = (int)c->wx.rwx;
