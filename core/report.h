@@ -22,6 +22,8 @@ typedef enum mpk_event_kind {
                                 an RWX mapping (op says which; `what` says why) */
     MPK_EV_FOREIGN_THREAD_FAULT, /* a violation on a key another thread allocated, which the
                                     faulting thread never had rights to */
+    MPK_EV_SELF_WRITE,       /* a write route to this process past PKRU (/proc/self/mem for
+                                writing, process_vm_writev to itself): let through or refused */
 } mpk_event_kind_t;
 
 typedef struct mpk_event {
@@ -36,6 +38,9 @@ typedef struct mpk_event {
     ucontext_t *uc;    /* interrupted context, for a backtrace from a fault; or NULL */
     int asked;         /* a setting asked for this report (rwx = audit): written in every mode */
     int alloc_tid, fault_tid; /* foreign_thread_fault: who allocated the key, who faulted */
+    const char *path;  /* self_write: the file opened, or NULL */
+    int target_pid;    /* self_write: process_vm_writev's pid, or 0 */
+    int refused;       /* self_write: refused by self_write = refuse */
 } mpk_event_t;
 
 /* Installed by the policy layer at start-up. */
@@ -51,6 +56,8 @@ void _mpk_report_violation(const siginfo_t *si, ucontext_t *uc);
  * thread `owner` allocated. */
 void _mpk_report_foreign_fault(const siginfo_t *si, ucontext_t *uc, pid_t owner);
 void _mpk_report_reserved_signal(int sig);
+/* A self_write route (core/selfwrite.c): path for an open, pid and bytes for process_vm_writev. */
+void _mpk_report_self_write(const char *op, const char *path, int pid, size_t bytes, int refused);
 void _mpk_report_fault_loop(const void *addr, int key);
 void _mpk_report_no_hw_key(int key);
 void _mpk_report_internal_fault(const void *addr);
