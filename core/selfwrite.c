@@ -16,7 +16,7 @@
 
 /* A number that names this process: its pid, or a thread of it (tgkill with signal 0 checks
  * membership and sends nothing). */
-static bool own_id(long n)
+bool _mpk_self_write_id(long n)
 {
     long me = mpk_sys(SYS_getpid, 0, 0, 0, 0, 0, 0);
     return n == me || mpk_sys(SYS_tgkill, me, n, 0, 0, 0, 0) == 0;
@@ -35,7 +35,7 @@ static const char *skip_number(const char *p, long *n)
 /* /proc/self/mem, /proc/thread-self/mem, /proc/PID/mem, /proc/{self,PID}/task/TID/mem, for
  * this process. Spelled otherwise (relative to a /proc descriptor, "//", "..", a symlink) it is
  * not seen: a cheap prefix test on every open matters more here than completeness. */
-static bool own_mem_path(const char *p)
+bool _mpk_self_write_path(const char *p)
 {
     long n = 0;
     bool self;
@@ -54,7 +54,7 @@ static bool own_mem_path(const char *p)
         if (!(p = skip_number(p + 5, &tid)))
             return false;
     }
-    return strcmp(p, "mem") == 0 && (self || own_id(n));
+    return strcmp(p, "mem") == 0 && (self || _mpk_self_write_id(n));
 }
 
 static int decide(void)
@@ -64,7 +64,7 @@ static int decide(void)
 
 int _mpk_self_write_open(const char *op, const char *path, int flags)
 {
-    if ((flags & O_ACCMODE) == O_RDONLY || !own_mem_path(path))
+    if ((flags & O_ACCMODE) == O_RDONLY || !_mpk_self_write_path(path))
         return 0;
     int how = decide();
     if (how == MPK_SELF_WRITE_ALLOW)
@@ -75,7 +75,7 @@ int _mpk_self_write_open(const char *op, const char *path, int flags)
 
 int _mpk_self_write_vm(const char *op, pid_t pid, const struct iovec *remote, unsigned long n)
 {
-    if (!own_id(pid))
+    if (!_mpk_self_write_id(pid))
         return 0;
     int how = decide();
     if (how == MPK_SELF_WRITE_ALLOW)

@@ -3,6 +3,7 @@
 #ifndef MPK_CORE_SELFWRITE_H
 #define MPK_CORE_SELFWRITE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -14,5 +15,10 @@ int _mpk_self_write_open(const char *op, const char *path, int flags);
 /* process_vm_writev to pid: 0 to go on, -EPERM when self_write = refuse and pid is this
  * process (or one of its threads). */
 int _mpk_self_write_vm(const char *op, pid_t pid, const struct iovec *remote, unsigned long n);
+
+/* The two tests alone (tests/unit/test_selfwrite.c): path names this process's mem file; id is
+ * this process's pid or one of its threads. */
+bool _mpk_self_write_path(const char *path);
+bool _mpk_self_write_id(long id);
 
 #endif
