@@ -108,6 +108,13 @@ void _mpk_report_foreign_fault(const siginfo_t *si, ucontext_t *uc, pid_t owner)
     _mpk_report(&ev);
 }
 
+void _mpk_report_self_write(const char *op, const char *path, int pid, size_t bytes, int refused)
+{
+    mpk_event_t ev = {.kind = MPK_EV_SELF_WRITE, .op = op, .key = -1, .len = bytes, .path = path,
+                      .target_pid = pid, .refused = refused};
+    _mpk_report(&ev);
+}
+
 void _mpk_report_reserved_signal(int sig)
 {
     mpk_event_t ev = {.kind = MPK_EV_RESERVED_SIGNAL, .op = "sigaction", .key = sig};

@@ -24,6 +24,8 @@ typedef enum mpk_event_kind {
                                     faulting thread never had rights to */
     MPK_EV_REMAP_DROPS_KEY,  /* a fresh mapping over [addr, addr+len), which a live key tagged:
                                 op names the call, kept says whether on_remap = keep retagged it */
+    MPK_EV_SELF_WRITE,       /* a write route to this process past PKRU (/proc/self/mem for
+                                writing, process_vm_writev to itself): let through or refused */
 } mpk_event_kind_t;
 
 #define MPK_EV_PCS_MAX 64 /* keys_exceeded names the holders of this many keys at most */
@@ -43,6 +45,9 @@ typedef struct mpk_event {
     const uintptr_t *pcs; /* keys_exceeded: the code that allocated each live key (npcs of them) */
     unsigned npcs;
     int kept;          /* remap_drops_key: the new pages got the key back (on_remap = keep) */
+    const char *path;  /* self_write: the file opened, or NULL */
+    int target_pid;    /* self_write: process_vm_writev's pid, or 0 */
+    int refused;       /* self_write: refused by self_write = refuse */
 } mpk_event_t;
 
 /* Installed by the policy layer at start-up. */
@@ -58,6 +63,8 @@ void _mpk_report_violation(const siginfo_t *si, ucontext_t *uc);
  * thread `owner` allocated. */
 void _mpk_report_foreign_fault(const siginfo_t *si, ucontext_t *uc, pid_t owner);
 void _mpk_report_reserved_signal(int sig);
+/* A self_write route (core/selfwrite.c): path for an open, pid and bytes for process_vm_writev. */
+void _mpk_report_self_write(const char *op, const char *path, int pid, size_t bytes, int refused);
 void _mpk_report_fault_loop(const void *addr, int key);
 void _mpk_report_no_hw_key(int key);
 void _mpk_report_internal_fault(const void *addr);

@@ -25,6 +25,8 @@ typedef struct mpk_settings {
     int sync_signal;      /* reserved for cross-thread synchronisation */
     int new_key;          /* MPK_NEW_KEY_*: which threads get a new key's initial rights */
     int on_remap;         /* MPK_REMAP_*: a fresh mapping over a live key's pages keeps the key */
+    int self_write;       /* MPK_SELF_WRITE_*: opening /proc/self/mem for writing and
+                             process_vm_writev on this process (preload/self_write.c) */
     int virtualize;       /* 0: part-1 semantics, pkey_alloc fails once hardware keys run out */
     int wx_enable;        /* [wx]: turn RW<->RX mprotect flips into thread-local rights */
     int wx_cross_allow;   /* writes by other threads during a window: let through (reported) */

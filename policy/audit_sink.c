@@ -246,6 +246,31 @@ static void wx(mpk_arecord_t *r, const mpk_event_t *ev, char *msg, size_t n)
                 ev->what ? ev->what : "W^X");
 }
 
+/* A write route to this process that the kernel makes past PKRU: which call, what it names,
+ * and what libmpk did (self_write); the backtrace says who asked. */
+static void self_write(mpk_arecord_t *r, const mpk_event_t *ev, char *msg, size_t n)
+{
+    const char *outcome = ev->refused ? "refused" : "allowed";
+    r->event = "self_write";
+    mpk_arecord_str(r, "op", ev->op);
+    if (ev->path) {
+        mpk_arecord_str(r, "path", ev->path);
+        mpk_arecord_str(r, "outcome", outcome);
+        _mpk_format(msg, n, "%s of %s for writing: the kernel writes this process's memory past "
+                    "every key's rights; %s", ev->op ? ev->op : "open", ev->path,
+                    ev->refused ? "refused with EACCES (self_write = refuse)"
+                                : "let through (self_write = audit)");
+    } else {
+        mpk_arecord_num(r, "target_pid", ev->target_pid);
+        mpk_arecord_num(r, "bytes", (long long)ev->len);
+        mpk_arecord_str(r, "outcome", outcome);
+        _mpk_format(msg, n, "%s of %zu bytes to this process (pid %d): the kernel's copy ignores "
+                    "every key's rights; %s", ev->op ? ev->op : "process_vm_writev", ev->len,
+                    ev->target_pid, ev->refused ? "refused with EPERM (self_write = refuse)"
+                                                : "let through (self_write = audit)");
+    }
+}
+
 static void internal_error(mpk_arecord_t *r, const mpk_event_t *ev, char *msg, size_t n)
 {
     r->event = "error";
@@ -292,6 +317,9 @@ void mpk_audit_event(const mpk_event_t *ev)
         break;
     case MPK_EV_REMAP_DROPS_KEY:
         remap_drops_key(&r, ev, msg, sizeof msg);
+        break;
+    case MPK_EV_SELF_WRITE:
+        self_write(&r, ev, msg, sizeof msg);
         break;
     default:
         internal_error(&r, ev, msg, sizeof msg);

@@ -49,6 +49,7 @@ enum mpk_config_key {
     MPK_KEY_SYNC_SIGNAL,
     MPK_KEY_NEW_KEY,
     MPK_KEY_ON_REMAP,
+    MPK_KEY_SELF_WRITE,
     MPK_KEY_WX_ENABLE,
     MPK_KEY_WX_CROSS_THREAD,
     MPK_KEY_WX_RWX,
@@ -111,6 +112,7 @@ struct mpk_config {
     int sync_signal;         /* a signal number */
     enum mpk_new_key new_key; /* which threads get a new key's initial rights */
     enum mpk_on_remap on_remap; /* a fresh mapping over a live key's pages: reset or keep */
+    enum mpk_self_write self_write; /* writes to this process past PKRU, through the kernel */
     struct mpk_wx wx;
     unsigned nregions;
     struct mpk_region regions[MPK_CONFIG_REGIONS_MAX];

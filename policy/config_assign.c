@@ -63,6 +63,7 @@ static void apply_main(struct mpk_config *c, const struct cfg_key *k, const stru
     case MPK_KEY_SYNC_SIGNAL: c->sync_signal = (int)v->num; break;
     case MPK_KEY_NEW_KEY: c->new_key = (enum mpk_new_key)v->num; break;
     case MPK_KEY_ON_REMAP: c->on_remap = (enum mpk_on_remap)v->num; break;
+    case MPK_KEY_SELF_WRITE: c->self_write = (enum mpk_self_write)v->num; break;
     case MPK_KEY_WX_ENABLE: c->wx.enable = v->num != 0; break;
     case MPK_KEY_WX_CROSS_THREAD: c->wx.cross_thread = (enum mpk_wx_cross_thread)v->num; break;
     case MPK_KEY_WX_RWX: c->wx.rwx = (enum mpk_wx_rwx)v->num; break;

@@ -20,6 +20,7 @@ void mpk_config_defaults(struct mpk_config *c)
     c->sync_signal = MPK_DEFAULT_SYNC_SIGNAL;
     c->new_key = MPK_DEFAULT_NEW_KEY;
     c->on_remap = MPK_DEFAULT_ON_REMAP;
+    c->self_write = MPK_DEFAULT_SELF_WRITE;
     c->wx.enable = MPK_DEFAULT_WX_ENABLE;
     c->wx.cross_thread = MPK_DEFAULT_WX_CROSS_THREAD;
     c->wx.rwx = MPK_DEFAULT_WX_RWX;

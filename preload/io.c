@@ -11,8 +11,12 @@
 #include "preload/preload.h"
 
 #include "core/fault.h"
+#include "core/selfwrite.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <string.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -21,7 +25,8 @@ enum {
     IO_READ, IO_WRITE, IO_PREAD, IO_PWRITE, IO_READV, IO_WRITEV, IO_PREADV, IO_PWRITEV,
     IO_RECV, IO_RECVFROM, IO_RECVMSG, IO_SEND, IO_SENDTO, IO_SENDMSG,
     IO_READ_CHK, IO_PREAD_CHK, IO_RECV_CHK, IO_RECVFROM_CHK,
-    IO_FREAD, IO_FREAD_UNLOCKED, IO_FREAD_CHK, IO_FREAD_UNLOCKED_CHK, IO_FWRITE, IO_FWRITE_UNLOCKED, IO_N
+    IO_FREAD, IO_FREAD_UNLOCKED, IO_FREAD_CHK, IO_FREAD_UNLOCKED_CHK, IO_FWRITE, IO_FWRITE_UNLOCKED,
+    IO_OPEN, IO_OPENAT, IO_OPEN_2, IO_OPENAT_2, IO_FOPEN, IO_PROCESS_VM_WRITEV, IO_N
 };
 
 static const char *const io_names[IO_N] = {
@@ -29,6 +34,7 @@ static const char *const io_names[IO_N] = {
     "recv", "recvfrom", "recvmsg", "send", "sendto", "sendmsg",
     "__read_chk", "__pread64_chk", "__recv_chk", "__recvfrom_chk",
     "fread", "fread_unlocked", "__fread_chk", "__fread_unlocked_chk", "fwrite", "fwrite_unlocked",
+    "open64", "openat64", "__open64_2", "__openat64_2", "fopen64", "process_vm_writev",
 };
 
 _Static_assert(IO_N <= sizeof _mpk_sealed.real_io / sizeof _mpk_sealed.real_io[0], "real_io too small");
@@ -282,4 +288,95 @@ MPK_EXPORT size_t fwrite(const void *buf, size_t size, size_t n, FILE *fp)
 MPK_EXPORT size_t fwrite_unlocked(const void *buf, size_t size, size_t n, FILE *fp)
 {
     return stdio_again(IO_FWRITE_UNLOCKED, (void *)buf, size, n, fp, false);
+}
+
+/* ---- writes to this process past PKRU ("PKU Pitfalls"; core/selfwrite.c) ----------------------
+ * Opening /proc/self/mem for writing and process_vm_writev to this process let the kernel write
+ * any page, whatever key it carries. Until a key is in play each wrapper is one relaxed load
+ * more than glibc's function; then open-like calls get a prefix test on the path. On x86-64
+ * open and open64 (and openat, openat64; fopen, fopen64) are one function in glibc. */
+typedef int (*open_fn)(const char *, int, ...);
+typedef int (*openat_fn)(int, const char *, int, ...);
+typedef int (*open_2_fn)(const char *, int);
+typedef int (*openat_2_fn)(int, const char *, int);
+typedef FILE *(*fopen_fn)(const char *, const char *);
+typedef ssize_t (*pvw_fn)(pid_t, const struct iovec *, unsigned long, const struct iovec *, unsigned long,
+                          unsigned long);
+
+/* 0 to go on; else the call fails with errno set (self_write = refuse). */
+static int refused(int r)
+{
+    if (mpk_likely(r == 0))
+        return 0;
+    errno = -r;
+    return 1;
+}
+
+static mode_t mode_arg(int flags, va_list ap)
+{
+    return __OPEN_NEEDS_MODE(flags) ? va_arg(ap, mode_t) : 0;
+}
+
+MPK_EXPORT int open64(const char *path, int flags, ...)
+{
+    va_list ap;
+    va_start(ap, flags);
+    mode_t mode = mode_arg(flags, ap);
+    va_end(ap);
+    if (mpk_unlikely(_mpk_in_play()) && refused(_mpk_self_write_open("open", path, flags)))
+        return -1;
+    return ((open_fn)real(IO_OPEN))(path, flags, mode);
+}
+
+MPK_EXPORT int open(const char *path, int flags, ...) __attribute__((alias("open64")));
+
+MPK_EXPORT int openat64(int dir, const char *path, int flags, ...)
+{
+    va_list ap;
+    va_start(ap, flags);
+    mode_t mode = mode_arg(flags, ap);
+    va_end(ap);
+    if (mpk_unlikely(_mpk_in_play()) && refused(_mpk_self_write_open("openat", path, flags)))
+        return -1;
+    return ((openat_fn)real(IO_OPENAT))(dir, path, flags, mode);
+}
+
+MPK_EXPORT int openat(int dir, const char *path, int flags, ...) __attribute__((alias("openat64")));
+
+/* _FORTIFY_SOURCE's forms, called when the flags are not known at compile time. */
+MPK_EXPORT int __open64_2(const char *path, int flags)
+{
+    if (mpk_unlikely(_mpk_in_play()) && refused(_mpk_self_write_open("open", path, flags)))
+        return -1;
+    return ((open_2_fn)real(IO_OPEN_2))(path, flags);
+}
+
+MPK_EXPORT int __open_2(const char *path, int flags) __attribute__((alias("__open64_2")));
+
+MPK_EXPORT int __openat64_2(int dir, const char *path, int flags)
+{
+    if (mpk_unlikely(_mpk_in_play()) && refused(_mpk_self_write_open("openat", path, flags)))
+        return -1;
+    return ((openat_2_fn)real(IO_OPENAT_2))(dir, path, flags);
+}
+
+MPK_EXPORT int __openat_2(int dir, const char *path, int flags) __attribute__((alias("__openat64_2")));
+
+/* fopen opens with glibc's internal open, which the wrappers above never see. */
+MPK_EXPORT FILE *fopen64(const char *path, const char *mode)
+{
+    if (mpk_unlikely(_mpk_in_play()) && mode && (strchr(mode, 'w') || strchr(mode, 'a') || strchr(mode, '+')) &&
+        refused(_mpk_self_write_open("fopen", path, O_RDWR)))
+        return NULL;
+    return ((fopen_fn)real(IO_FOPEN))(path, mode);
+}
+
+MPK_EXPORT FILE *fopen(const char *path, const char *mode) __attribute__((alias("fopen64")));
+
+MPK_EXPORT ssize_t process_vm_writev(pid_t pid, const struct iovec *local, unsigned long nlocal,
+                                     const struct iovec *remote, unsigned long nremote, unsigned long flags)
+{
+    if (mpk_unlikely(_mpk_in_play()) && refused(_mpk_self_write_vm("process_vm_writev", pid, remote, nremote)))
+        return -1;
+    return ((pvw_fn)real(IO_PROCESS_VM_WRITEV))(pid, local, nlocal, remote, nremote, flags);
 }

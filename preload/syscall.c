@@ -4,6 +4,7 @@
  * kernel unchanged. */
 #include "preload/preload.h"
 
+#include "core/selfwrite.h"
 #include "core/signals.h"
 
 #include <stdarg.h>
@@ -17,7 +18,7 @@ long _mpk_preload_mremap(void *, size_t, size_t, int, void *);
 
 MPK_EXPORT long syscall(long n, ...)
 {
-    long a[6];
+    long a[6], r;
     va_list ap;
     va_start(ap, n);
     for (int i = 0; i < 6; i++)
@@ -50,6 +51,19 @@ MPK_EXPORT long syscall(long n, ...)
         if (!mpk_up() || a[1] != sizeof(uint64_t))
             break;
         return mpk_ret(_mpk_sigpending((sigset_t *)a[0]));
+    case SYS_open:
+        if (_mpk_in_play() && (r = _mpk_self_write_open("syscall(SYS_open)", (const char *)a[0], (int)a[1])))
+            return mpk_ret(r);
+        break;
+    case SYS_openat:
+        if (_mpk_in_play() && (r = _mpk_self_write_open("syscall(SYS_openat)", (const char *)a[1], (int)a[2])))
+            return mpk_ret(r);
+        break;
+    case SYS_process_vm_writev:
+        if (_mpk_in_play() && (r = _mpk_self_write_vm("syscall(SYS_process_vm_writev)", (pid_t)a[0],
+                                                      (const struct iovec *)a[3], (unsigned long)a[4])))
+            return mpk_ret(r);
+        break;
     default:
         break;
     }

@@ -44,6 +44,14 @@ b = by_fn["xrstor_without_pkru"]
 check(b["pkru_in_mask"] is False and b["benign"], "xrstor_without_pkru: benign")
 sc = by_fn["raw_pkey_alloc"]
 check(sc["syscall"] == "pkey_alloc" and sc["syscall_number"] == 330, "raw pkey_alloc syscall")
+check(sc["syscall_route"] == "pkey", "pkey syscall route")
+pv = by_fn["raw_process_vm_writev"]
+check(pv["syscall"] == "process_vm_writev" and pv["syscall_number"] == 311 and
+      pv["syscall_route"] == "foreign_write" and pv["benign"] is None,
+      "raw process_vm_writev: a foreign_write route")
+check(by_fn["raw_mprotect"]["syscall_route"] == "protection_change" and
+      by_fn["raw_sigreturn"]["syscall_route"] == "sigreturn", "mprotect and rt_sigreturn routes")
+check(w["syscall_route"] is None, "no route for a wrpkru")
 check("raw_getpid" not in by_fn and "raw_syscall_any" not in by_fn, "other syscalls not reported")
 
 st = objs[static]

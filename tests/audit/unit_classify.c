@@ -145,6 +145,32 @@ Test(classify, pkey_syscall_is_kept_with_its_number)
     audit_finding_free(&f);
 }
 
+Test(classify, pitfall_syscalls_are_kept_with_their_route)
+{
+    static const struct { const char *code; size_t len; int nr; const char *route; } cases[] = {
+        {"\xb8\x37\x01\x00\x00\x0f\x05\xc3", 8, 311, "foreign_write"},     /* process_vm_writev */
+        {"\xb8\x65\x00\x00\x00\x0f\x05\xc3", 8, 101, "foreign_write"},     /* ptrace */
+        {"\xb8\x0a\x00\x00\x00\x0f\x05\xc3", 8, 10, "protection_change"},  /* mprotect */
+        {"\xb8\x19\x00\x00\x00\x0f\x05\xc3", 8, 25, "protection_change"},  /* mremap */
+        {"\xb8\x1c\x00\x00\x00\x0f\x05\xc3", 8, 28, "protection_change"},  /* madvise */
+        {"\x48\xc7\xc0\x0f\x00\x00\x00\x0f\x05\xc3", 10, 15, "sigreturn"}, /* rt_sigreturn */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        audit_finding_t f;
+        cr_assert(classify(cases[i].code, cases[i].len, AUDIT_SITE_SYSCALL, &f), "syscall %d",
+                  cases[i].nr);
+        cr_assert_eq(f.syscall_nr, cases[i].nr);
+        cr_assert_eq(f.cls, AUDIT_CLASS_INSTRUCTION);
+        cr_assert_str_eq(audit_syscall_route(f.syscall_nr), cases[i].route);
+        cr_assert(strstr(f.detail, cases[i].route), "detail names the route: %s", f.detail);
+        audit_finding_free(&f);
+    }
+    /* open (2) and openat (257) are not: their path cannot be told from the code. */
+    audit_finding_t f;
+    cr_assert_not(classify("\xb8\x01\x01\x00\x00\x0f\x05\xc3", 8, AUDIT_SITE_SYSCALL, &f));
+    audit_finding_free(&f);
+}
+
 Test(classify, other_syscalls_are_not_findings)
 {
     audit_finding_t f;

@@ -79,6 +79,18 @@ Test(scan, syscall_only_after_a_pkey_number)
     audit_candidates_free(&c);
 }
 
+Test(scan, syscall_after_a_pitfall_number)
+{
+    /* mprotect (10) and process_vm_writev (311, 37 01 00 00) by mov eax and mov rax. */
+    audit_candidates_t c = scan("\xb8\x0a\x00\x00\x00\x0f\x05", 7, 0, false);
+    cr_assert_eq(c.n, 1);
+    audit_candidates_free(&c);
+    c = scan("\x48\xc7\xc0\x37\x01\x00\x00\x0f\x05", 9, 0, false);
+    cr_assert_eq(c.n, 1);
+    cr_assert_eq(c.v[0].site, AUDIT_SITE_SYSCALL);
+    audit_candidates_free(&c);
+}
+
 Test(scan, overlapping_and_repeated_sites_all_found)
 {
     const uint8_t buf[] = {0x0f, 0x01, 0xef, 0x0f, 0x01, 0xef, 0x0f, 0xae, 0x2f, 0x0f};

@@ -29,8 +29,8 @@ static struct bad unknown[] = {
     BAD("[libmpk]\nhwkeys = 2\n", 2, 1, "did you mean 'hw_keys'?"),
     BAD("[libmpk]\nfrobnicate = 1\n", 2, 1,
         "unknown key 'frobnicate' in [libmpk]: expected mode, log, log_format, backtrace, "
-        "verbose, max_keys, hw_keys, evict, pin, on_free_in_use, on_bad_key, sync_signal, new_key "
-        "or on_remap"),
+        "verbose, max_keys, hw_keys, evict, pin, on_free_in_use, on_bad_key, sync_signal, new_key, "
+        "on_remap or self_write"),
     BAD("[wx]\nenabled = on\n", 2, 1, "unknown key 'enabled' in [wx]; did you mean 'enable'?"),
     BAD("[region r]\nright = rw\n", 2, 1, "did you mean 'rights'?"),
     BAD("[libmkp]\n", 1, 2, "unknown section [libmkp]: expected [libmpk], [wx] or [region NAME];"
@@ -107,6 +107,7 @@ static struct bad values[] = {
     BAD("[libmpk]\non_bad_key = ignore\n", 2, 14, "expected refuse or abort"),
     BAD("[libmpk]\nnew_key = everyone\n", 2, 11, "expected this_thread or all_threads"),
     BAD("[libmpk]\non_remap = retag\n", 2, 12, "invalid value 'retag' for on_remap: expected reset or keep"),
+    BAD("[libmpk]\nself_write = deny\n", 2, 14, "expected allow, audit or refuse"),
     BAD("[wx]\ncross_thread = maybe\n", 2, 16, "expected deny or allow"),
     BAD("[wx]\nrwx = warn\n", 2, 7, "expected allow, audit or deny"),
     BAD("[region r]\nrights = write\n", 2, 10, "invalid value 'write' for rights: expected none, "

@@ -33,6 +33,7 @@ Test(syntax, defaults_are_documented_values)
     cr_expect_eq(cfg.sync_signal, SIGRTMAX - 2);
     cr_expect_eq(cfg.new_key, MPK_NEW_KEY_THIS_THREAD);
     cr_expect_eq(cfg.on_remap, MPK_REMAP_RESET);
+    cr_expect_eq(cfg.self_write, MPK_SELF_WRITE_AUDIT);
     cr_expect_not(cfg.wx.enable);
     cr_expect_eq(cfg.wx.cross_thread, MPK_WX_CROSS_DENY);
     cr_expect_eq(cfg.wx.rwx, MPK_WX_RWX_ALLOW);
@@ -73,7 +74,8 @@ Test(syntax, every_libmpk_key)
                        "on_bad_key = abort\n"
                        "sync_signal = SIGUSR2\n"
                        "new_key = all_threads\n"
-                       "on_remap = keep\n"), 0, "%s", err.msg);
+                       "on_remap = keep\n"
+                       "self_write = refuse\n"), 0, "%s", err.msg);
     cr_expect_eq(cfg.mode, MPK_MODE_AUDIT);
     cr_expect_str_eq(cfg.log, "/tmp/mpk.log");
     cr_expect_eq(cfg.log_format, MPK_LOG_JSON);
@@ -88,6 +90,7 @@ Test(syntax, every_libmpk_key)
     cr_expect_eq(cfg.sync_signal, SIGUSR2);
     cr_expect_eq(cfg.new_key, MPK_NEW_KEY_ALL_THREADS);
     cr_expect_eq(cfg.on_remap, MPK_REMAP_KEEP);
+    cr_expect_eq(cfg.self_write, MPK_SELF_WRITE_REFUSE);
 }
 
 Test(syntax, every_enum_word)
@@ -95,6 +98,7 @@ Test(syntax, every_enum_word)
     const char *texts[] = { "mode = enforce", "mode = off", "on_free_in_use = keep",
                             "on_free_in_use = refuse", "on_bad_key = refuse", "new_key = this_thread",
                             "on_remap = reset",
+                            "self_write = allow",
                             "evict = lru",
                             "log_format = text", "backtrace = on", "verbose = off" };
 

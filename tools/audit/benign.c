@@ -13,6 +13,29 @@ static const char *const glibc_pkey_functions[] = {
     "pkey_set", "pkey_get", "pkey_alloc", "pkey_free", "pkey_mprotect", "syscall",
 };
 
+/* glibc's wrappers for the "PKU Pitfalls" syscalls, and why each is harmless as a site: the
+ * route is the program's call through the dynamic linker, where the preload sees it, or not
+ * the program's own at all. */
+static const struct {
+    const char *function, *why;
+} glibc_pitfall_functions[] = {
+    {"mprotect", "called through the dynamic linker, so the preload interposes it"},
+    {"__mprotect", "called through the dynamic linker, so the preload interposes it"},
+    {"mremap", "called through the dynamic linker, so the preload interposes it"},
+    {"__mremap", "called through the dynamic linker, so the preload interposes it"},
+    {"process_vm_writev", "called through the dynamic linker, so the preload interposes it"},
+    {"madvise", "called through the dynamic linker, where a preload sees it "
+                "(libmpk does not check madvise today)"},
+    {"__madvise", "called through the dynamic linker, where a preload sees it "
+                  "(libmpk does not check madvise today)"},
+    {"posix_madvise", "called through the dynamic linker, where a preload sees it "
+                      "(libmpk does not check madvise today)"},
+    {"ptrace", "a process cannot trace itself: the tracer is another program, "
+               "which a scan of that program judges"},
+    {"__restore_rt", "the return path of every signal handler the C library installs; "
+                     "forging its frame needs control of the stack first"},
+};
+
 static const char *base_name(const char *path)
 {
     const char *slash = strrchr(path, '/');
@@ -40,6 +63,18 @@ static bool is_glibc_pkey_function(const audit_finding_t *f)
     return false;
 }
 
+/* __restore_rt has no size in glibc's symbol table, so its syscall is "near" it. */
+static const char *glibc_pitfall_reason(const audit_finding_t *f)
+{
+    if (!f->function || f->syscall_nr < 0 || !audit_syscall_why(f->syscall_nr))
+        return NULL;
+    for (size_t i = 0; i < sizeof glibc_pitfall_functions / sizeof *glibc_pitfall_functions; i++)
+        if (strcmp(f->function, glibc_pitfall_functions[i].function) == 0 &&
+            (f->function_inside || strcmp(f->function, "__restore_rt") == 0))
+            return glibc_pitfall_functions[i].why;
+    return NULL;
+}
+
 static bool is_dynamic_linker(const audit_object_t *obj)
 {
     return fnmatch("ld-linux*.so*", object_name(obj), 0) == 0;
@@ -55,6 +90,16 @@ void audit_label_benign(const audit_object_t *obj, audit_finding_t *f)
         snprintf(f->benign, sizeof f->benign,
                  "glibc %s: called through the dynamic linker, so the preload interposes it",
                  f->function);
+    } else if (strcmp(object_name(obj), "libc.so.6") == 0 && glibc_pitfall_reason(f)) {
+        snprintf(f->benign, sizeof f->benign, "glibc %s: %s", f->function,
+                 glibc_pitfall_reason(f));
+    } else if (audit_elf_kind_unreachable(obj->kind) && glibc_pitfall_reason(f)) {
+        snprintf(f->benign, sizeof f->benign,
+                 "glibc %s, linked into a program LD_PRELOAD cannot reach at all (see the note)",
+                 f->function);
+    } else if (is_dynamic_linker(obj) && f->syscall_nr == 10) {
+        snprintf(f->benign, sizeof f->benign,
+                 "glibc dynamic linker's own mprotect, for loading objects and RELRO");
     } else if (f->cls == AUDIT_CLASS_INSTRUCTION && f->pkru_in_mask == 0) {
         snprintf(f->benign, sizeof f->benign, "%smask 0x%" PRIx32 " leaves PKRU alone",
                  is_dynamic_linker(obj) ? "glibc dynamic linker's lazy-binding resolver: "

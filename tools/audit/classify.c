@@ -164,7 +164,7 @@ static void describe_xrstor(audit_decoder_t *dec, const audit_code_t *code,
     }
 }
 
-/* A syscall is kept only when its number is told and is a pkey one. */
+/* A syscall is kept only when its number is told and is a pkey or pitfall one. */
 static bool describe_syscall(audit_decoder_t *dec, const audit_code_t *code, audit_finding_t *f,
                              size_t *syscalls_unknown)
 {
@@ -173,10 +173,14 @@ static bool describe_syscall(audit_decoder_t *dec, const audit_code_t *code, aud
         (*syscalls_unknown)++;
         return false;
     }
-    if (!audit_pkey_syscall_name((int)nr))
+    if (!audit_syscall_number_known(nr))
         return false;
     f->syscall_nr = (int)nr;
-    audit_finding_detail(f, "eax=%" PRIu32, nr);
+    const char *why = audit_syscall_why((int)nr);
+    if (why)
+        audit_finding_detail(f, "eax=%" PRIu32 "; %s: %s", nr, audit_syscall_route((int)nr), why);
+    else
+        audit_finding_detail(f, "eax=%" PRIu32, nr);
     return true;
 }
 

@@ -36,18 +36,56 @@ const char *audit_site_name(audit_site_t site)
     return "?";
 }
 
-const char *audit_pkey_syscall_name(int nr)
+/* The raw system calls worth a finding: the pkey calls the preload interposes by name, and the
+ * routes around PKRU that "PKU Pitfalls" (Connor et al., USENIX Security 2020) lists. open and
+ * openat are not here: whether one names /proc/self/mem is in memory the scan cannot follow,
+ * and every program opens files, so each would be noise. */
+static const struct {
+    int nr;
+    const char *name, *route, *why;
+} known_syscalls[] = {
+    {329, "pkey_mprotect", "pkey", NULL},
+    {330, "pkey_alloc", "pkey", NULL},
+    {331, "pkey_free", "pkey", NULL},
+    {311, "process_vm_writev", "foreign_write",
+     "writes memory by the kernel's copy, which ignores the caller's PKRU"},
+    {101, "ptrace", "foreign_write", "a tracer's POKEDATA writes ignore the tracee's PKRU"},
+    {10, "mprotect", "protection_change", "changes page protection behind libmpk's range map"},
+    {25, "mremap", "protection_change", "moves or grows pages behind libmpk's range map"},
+    {28, "madvise", "protection_change",
+     "MADV_DONTNEED and the like drop page contents behind libmpk's range map"},
+    {15, "rt_sigreturn", "sigreturn", "loads PKRU from a signal frame, which may be forged"},
+};
+
+static int syscall_index(int nr)
 {
-    switch (nr) {
-    case 329:
-        return "pkey_mprotect";
-    case 330:
-        return "pkey_alloc";
-    case 331:
-        return "pkey_free";
-    default:
-        return NULL;
-    }
+    for (size_t i = 0; i < sizeof known_syscalls / sizeof *known_syscalls; i++)
+        if (known_syscalls[i].nr == nr)
+            return (int)i;
+    return -1;
+}
+
+const char *audit_syscall_name(int nr)
+{
+    int i = syscall_index(nr);
+    return i < 0 ? NULL : known_syscalls[i].name;
+}
+
+const char *audit_syscall_route(int nr)
+{
+    int i = syscall_index(nr);
+    return i < 0 ? NULL : known_syscalls[i].route;
+}
+
+const char *audit_syscall_why(int nr)
+{
+    int i = syscall_index(nr);
+    return i < 0 ? NULL : known_syscalls[i].why;
+}
+
+bool audit_syscall_number_known(uint32_t nr)
+{
+    return nr <= 0x7fffffff && syscall_index((int)nr) >= 0;
 }
 
 int audit_object_init(audit_object_t *obj, const char *path, const char *needed_by)

@@ -26,7 +26,7 @@ typedef struct audit_finding {
     uint64_t function_start;/* valid when has_function: symbol or .eh_frame_hdr start */
     bool has_function;
     bool function_inside;   /* addr lies within the symbol's size (else: nearest symbol) */
-    int syscall_nr;         /* 329..331 for a pkey syscall, else -1 */
+    int syscall_nr;         /* a known syscall (audit_syscall_name), else -1 */
     int pkru_in_mask;       /* XRSTOR instruction: 1 mask has PKRU, 0 it has not, -1 unknown */
     uint32_t mask_eax;      /* the mask's low half when pkru_in_mask >= 0 */
     char benign[160];       /* why the site is harmless, or "" */
@@ -53,8 +53,13 @@ typedef struct audit_object {
 
 const char *audit_class_name(audit_class_t cls);
 const char *audit_site_name(audit_site_t site);
-/* "pkey_mprotect" for 329, "pkey_alloc", "pkey_free"; NULL for others. */
-const char *audit_pkey_syscall_name(int nr);
+/* The raw syscalls that are findings: the name ("pkey_alloc", "mprotect"), the route
+ * ("pkey", "foreign_write", "protection_change", "sigreturn") and, for the pitfall routes, why
+ * it matters (NULL for the pkey calls); NULL for any other number. */
+const char *audit_syscall_name(int nr);
+const char *audit_syscall_route(int nr);
+const char *audit_syscall_why(int nr);
+bool audit_syscall_number_known(uint32_t nr);
 
 /* Object lifetime; path is copied. Returns 0 or ENOMEM. */
 int audit_object_init(audit_object_t *obj, const char *path, const char *needed_by);

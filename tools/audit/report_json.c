@@ -100,12 +100,14 @@ static void put_finding(FILE *out, const audit_finding_t *f)
     put_str(out, "class", audit_class_name(f->cls), &first);
     put_str(out, "detail", f->detail, &first);
     if (f->syscall_nr >= 0) {
-        put_str(out, "syscall", audit_pkey_syscall_name(f->syscall_nr), &first);
+        put_str(out, "syscall", audit_syscall_name(f->syscall_nr), &first);
         put_key(out, "syscall_number", &first);
         fprintf(out, "%d", f->syscall_nr);
+        put_str(out, "syscall_route", audit_syscall_route(f->syscall_nr), &first);
     } else {
         put_null(out, "syscall", &first);
         put_null(out, "syscall_number", &first);
+        put_null(out, "syscall_route", &first);
     }
     if (f->pkru_in_mask >= 0) {
         put_bool(out, "pkru_in_mask", f->pkru_in_mask == 1, &first);

@@ -25,7 +25,7 @@ static void print_finding(FILE *out, const char *label, const audit_finding_t *f
 {
     char place[1024];
     format_place(f, place, sizeof place);
-    const char *sys = f->syscall_nr >= 0 ? audit_pkey_syscall_name(f->syscall_nr) : NULL;
+    const char *sys = f->syscall_nr >= 0 ? audit_syscall_name(f->syscall_nr) : NULL;
     fprintf(out, "%s: 0x%" PRIx64 "%s: %s%s%s (%s%s%s)", label, f->addr, place, f->insn,
             sys ? " " : "", sys ? sys : "", audit_class_name(f->cls), f->detail[0] ? ": " : "",
             f->detail);

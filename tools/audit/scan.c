@@ -3,6 +3,8 @@
  * costly decoding happens later and only at the few places found here. */
 #include "tools/audit/scan.h"
 
+#include "tools/audit/finding.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,15 +29,19 @@ static bool modrm_mem_reg(uint8_t modrm, unsigned reg)
     return (modrm >> 6) != 3 && ((modrm >> 3) & 7) == reg;
 }
 
-/* The imm32 of 329, 330 or 331 (49|4A|4B 01 00 00) somewhere in the lookback window before i:
- * the tail of "mov eax, imm32" (B8), "mov rax, imm32" (48 C7 C0) and their variants. */
-static bool pkey_number_before(const uint8_t *bytes, size_t i)
+/* The imm32 of a syscall number worth a finding (finding.c's table: 329 is 49 01 00 00, 10 is
+ * 0A 00 00 00) somewhere in the lookback window before i: the tail of "mov eax, imm32" (B8),
+ * "mov rax, imm32" (48 C7 C0) and their variants. Small numbers make this match more often;
+ * it only chooses where to decode, the classifier decides. */
+static bool known_number_before(const uint8_t *bytes, size_t i)
 {
     size_t from = i > AUDIT_SYSCALL_LOOKBACK ? i - AUDIT_SYSCALL_LOOKBACK : 0;
-    for (size_t j = from; j + 4 <= i; j++)
-        if (bytes[j] >= 0x49 && bytes[j] <= 0x4b && bytes[j + 1] == 0x01 &&
-            bytes[j + 2] == 0 && bytes[j + 3] == 0)
+    for (size_t j = from; j + 4 <= i; j++) {
+        uint32_t imm = (uint32_t)bytes[j] | (uint32_t)bytes[j + 1] << 8 |
+                       (uint32_t)bytes[j + 2] << 16 | (uint32_t)bytes[j + 3] << 24;
+        if (imm < 0x200 && audit_syscall_number_known(imm))
             return true;
+    }
     return false;
 }
 
@@ -46,7 +52,7 @@ static bool match_site(const uint8_t *bytes, size_t size, size_t i, bool all_sys
     uint8_t op = bytes[i + 1];
     if (op == 0x05) {
         *site = AUDIT_SITE_SYSCALL;
-        return all_syscalls || pkey_number_before(bytes, i);
+        return all_syscalls || known_number_before(bytes, i);
     }
     if (i + 2 >= size)
         return false;

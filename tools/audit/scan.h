@@ -20,7 +20,7 @@ typedef struct audit_candidates {
     size_t cap;
 } audit_candidates_t;
 
-/* How far before a 0F 05 the scan looks for the immediate of a pkey syscall number (329..331):
+/* How far before a 0F 05 the scan looks for the immediate of a syscall number worth a finding:
  * a syscall is decoded only when such bytes precede it, since only then can its number be told. */
 #define AUDIT_SYSCALL_LOOKBACK 128
 

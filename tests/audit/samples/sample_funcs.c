@@ -68,3 +68,25 @@ SAMPLE long raw_getpid(void)
     __asm__ volatile("mov $39, %%eax\n\tsyscall" : "=a"(ret) : : "rcx", "r11", "memory");
     return ret;
 }
+
+/* The routes around PKRU of "PKU Pitfalls", as raw syscalls the preload never sees: a write
+ * by the kernel's copy, a protection change behind libmpk's back, a signal return that loads
+ * PKRU from a frame. Each is a finding named after its syscall. */
+SAMPLE long raw_process_vm_writev(void)
+{
+    long ret;
+    __asm__ volatile("mov $311, %%eax\n\tsyscall" : "=a"(ret) : : "rcx", "r11", "memory");
+    return ret;
+}
+
+SAMPLE long raw_mprotect(void)
+{
+    long ret;
+    __asm__ volatile("mov $10, %%eax\n\tsyscall" : "=a"(ret) : : "rcx", "r11", "memory");
+    return ret;
+}
+
+SAMPLE void raw_sigreturn(void)
+{
+    __asm__ volatile("mov $15, %%rax\n\tsyscall" ::: "rax", "rcx", "r11", "memory");
+}
