@@ -111,6 +111,7 @@ typedef struct mpk_thread {
     _Atomic uint32_t ack;       /* 1 while a sync waits for this thread */
     _Atomic uint32_t in_fault;  /* in the SIGSEGV handler, sync signal blocked: syncs do not wait */
     _Atomic uint32_t sync_missed; /* a sync signal was left pending meanwhile */
+    _Atomic uint32_t silent_mask; /* hardware keys a sync gave up on it for: maybe still open */
     uint32_t fault_streak;      /* consecutive resolved faults at fault_addr: loop guard */
     uint32_t fault_gen;         /* what had changed by the last resolution (fault.c) */
     uintptr_t fault_addr;

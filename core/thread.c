@@ -73,6 +73,7 @@ static void reset_record(mpk_thread_t *t)
     atomic_store(&t->ack, 0);
     atomic_store(&t->in_fault, 0);
     atomic_store(&t->sync_missed, 0);
+    atomic_store(&t->silent_mask, 0);
     t->fault_streak = 0;
     t->fault_addr = 0;
     t->n_sections = 0;
@@ -217,6 +218,7 @@ void _mpk_thread_after_fork(mpk_thread_t *self)
     if (self) {
         atomic_store(&self->ack, 0);
         atomic_store(&self->in_fault, 0);
+        atomic_store(&self->silent_mask, 0);
         atomic_store(&self->tid, mpk_sys_gettid());
     }
 }
