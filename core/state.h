@@ -117,6 +117,7 @@ typedef struct mpk_thread {
     uintptr_t fault_addr;
     uint32_t lock_held;         /* MPK_LOCK_*: kept by core/lock.c; a fault now is the library's bug */
     uint64_t deferred;          /* bit sig-1: signals deferred while the lock was held */
+    uint32_t exit_hook_pending; /* registered where pthread_setspecific was unsafe (thread.c) */
     void *(*start)(void *);     /* pthread_create hand-off: what the child runs */
     void *start_arg;
     struct mpk_section *sections; /* mpk_begin sections open in this thread (stack), or NULL */
