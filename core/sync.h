@@ -6,7 +6,7 @@
 
 /* Lock held, state already changed. Every other thread that may have one of the hardware keys
  * in hw_mask open re-derives its PKRU; returns when all have (eager revocation), or when the
- * rest have not answered for a bound (about 150 ms: they block the sync signal behind our
+ * rest have not answered for a bound (1 s: they block the sync signal behind our
  * back). Returns 0 when every thread is in line, else hw_mask: then a thread may still have
  * those keys open with their old meaning, and the caller must make its change safe otherwise
  * (re-tag the pages away from them); fallback says how, for the report naming the thread.
