@@ -52,26 +52,31 @@ static int kernel_key(void)
     return (int)hw;
 }
 
-/* Threads other than self that may have hw open. */
-static uint32_t open_elsewhere(const mpk_thread_t *self)
+/* The hardware keys threads other than self may have open; in *silent, those of them a thread
+ * may have open without having answered a sync (core/sync.c). One pass: it is on the miss path. */
+static uint32_t open_elsewhere(const mpk_thread_t *self, uint32_t *silent)
 {
-    uint32_t mask = 0, hwm = atomic_load(&G->threads_hwm);
+    uint32_t mask = 0, quiet = 0, hwm = atomic_load(&G->threads_hwm);
     for (uint32_t i = 0; i < hwm; i++) {
         const mpk_thread_t *t = &G->threads[i];
-        if (t != self && atomic_load(&t->state) != T_FREE)
+        if (t != self && atomic_load(&t->state) != T_FREE) {
             mask |= atomic_load(&t->open_mask);
+            quiet |= atomic_load(&t->silent_mask);
+        }
     }
+    *silent = quiet;
     return mask;
 }
 
 /* A spare key, preferring one that no other thread has open (no sync needed); with clean_only,
- * only such a key. 0 when there is none. */
+ * only such a key. Never one a silent thread may still have open (core/sync.c): it would reach
+ * the new owner's pages. 0 when there is none. */
 int _mpk_cache_spare(const mpk_thread_t *self, bool clean_only)
 {
-    uint32_t busy = open_elsewhere(self);
+    uint32_t silent, busy = open_elsewhere(self, &silent);
     int dirty = 0;
     for (int hw = 1; hw < MPK_HW_KEYS; hw++) {
-        if (hw_kind(atomic_load(&G->hw[hw])) != HW_SPARE)
+        if (hw_kind(atomic_load(&G->hw[hw])) != HW_SPARE || (silent & (1u << hw)))
             continue;
         if (!(busy & (1u << hw)))
             return hw;
@@ -81,13 +86,19 @@ int _mpk_cache_spare(const mpk_thread_t *self, bool clean_only)
     return clean_only ? 0 : dirty;
 }
 
-void _mpk_cache_assign(uint32_t slot, int hw, mpk_thread_t *self)
+bool _mpk_cache_assign(uint32_t slot, int hw, mpk_thread_t *self)
 {
     atomic_store(&G->hw[hw], hw_word(HW_ASSIGNED, slot));
     set_hw_of(slot, hw);
     G->vkeys[slot].lru = ++G->tick;
-    /* Others re-derive: their bits for hw become their view of slot (closed for most). */
-    _mpk_sync(1u << hw, self);
+    /* Others re-derive: their bits for hw become their view of slot (closed for most). One
+     * that does not answer may keep hw open: slot does not get it (no page carries it yet),
+     * and hw stays spare and out of use until that thread answers. */
+    if (!_mpk_sync(1u << hw, self, "the key is not handed on"))
+        return true;
+    set_hw_of(slot, 0);
+    atomic_store(&G->hw[hw], hw_word(HW_SPARE, 0));
+    return false;
 }
 
 int _mpk_cache_retag(uint32_t slot, int hw)
@@ -154,9 +165,10 @@ int _mpk_cache_move(uint32_t slot, int to, mpk_thread_t *self)
 
 int _mpk_cache_assign_free(uint32_t slot, mpk_thread_t *self)
 {
-    int hw = _mpk_cache_take(self);
-    if (hw)
-        _mpk_cache_assign(slot, hw, self);
+    int hw;
+    /* A key refused by _mpk_cache_assign is out of use now: each try takes another. */
+    while ((hw = _mpk_cache_take(self)) && !_mpk_cache_assign(slot, hw, self))
+        ;
     return hw;
 }
 
@@ -226,7 +238,8 @@ int _mpk_cache_bring_in(uint32_t slot, mpk_thread_t *self, bool may_evict)
     if (hw)
         return hw;
     hw = _mpk_cache_assign_free(slot, self);
-    if (!hw) {
+    /* A victim's key that a silent thread may have open is not handed on: evict another. */
+    for (int tries = 0; !hw && tries < MPK_HW_KEYS; tries++) {
         if (!may_evict || !G->cfg.virtualize)
             return -ENOSPC;
         victim = pick_victim(slot);
@@ -235,8 +248,11 @@ int _mpk_cache_bring_in(uint32_t slot, mpk_thread_t *self, bool may_evict)
         hw = _mpk_cache_evict(victim);
         if (hw < 0)
             return hw; /* the victim keeps its key; the caller fails with the kernel's errno */
-        _mpk_cache_assign(slot, hw, self);
+        if (!_mpk_cache_assign(slot, hw, self))
+            hw = 0;
     }
+    if (!hw)
+        return -ENOSPC;
     /* Threads are in line with the new owner: only now may its pages carry the key. Every
      * page the key has, not just the one that is wanted now. Where that fails, the key goes
      * back out (its pages to no access), so that a later attempt tries again. */

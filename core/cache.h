@@ -21,8 +21,10 @@ int _mpk_cache_take_clean(const mpk_thread_t *self);
  * negative errno when the re-tag failed: slot then stays on its key, and `to` spare. */
 int _mpk_cache_move(uint32_t slot, int to, mpk_thread_t *self);
 
-/* hw now carries slot: every other thread that may have hw open re-derives its PKRU. */
-void _mpk_cache_assign(uint32_t slot, int hw, mpk_thread_t *self);
+/* hw now carries slot (which has no page on hw yet): every other thread that may have hw open
+ * re-derives its PKRU. False when one did not answer (core/sync.c): slot then stays without a
+ * hardware key and hw spare, kept from use until that thread answers. */
+bool _mpk_cache_assign(uint32_t slot, int hw, mpk_thread_t *self);
 
 /* A hardware key for slot without evicting anyone (a spare one, or a new one from the kernel
  * within the budget), assigned to it and closed in every other thread. 0 when none. */

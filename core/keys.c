@@ -66,6 +66,8 @@ static int new_key(mpk_thread_t *t, unsigned rights, const void *caller)
     _mpk_threads_close_slot(slot, t);
     _mpk_thread_view(t, t->depth)[slot] = (uint8_t)rights;
     atomic_store(&k->word, vk_word((uint32_t)number, VK_LIVE, 0));
+    /* Refused (a silent thread may have hw open): the key starts evicted, and its first
+     * access brings it in on another hardware key. */
     if (hw)
         _mpk_cache_assign(slot, hw, t);
     if (k->to_all)

@@ -178,12 +178,13 @@ void _mpk_report_internal_fault(const void *addr)
     report_error(what, addr, -1);
 }
 
-void _mpk_report_stuck_sync(int sig)
+void _mpk_report_silent_thread(int tid, uint32_t hw_mask, int sig, long ms, const char *fallback)
 {
-    char what[200];
+    char what[320];
     _mpk_format(what, sizeof what,
-                "a thread has not acknowledged a key change for 5 s: does it block signal %d "
-                "(libmpk's sync_signal)? still waiting",
-                sig);
+                "thread %d did not acknowledge a key change in %ld ms: it blocks signal %d "
+                "(libmpk's sync_signal) behind libmpk's back; hardware keys 0x%x stay out of use "
+                "until it takes the signal; %s",
+                tid, ms, sig, (unsigned)hw_mask, fallback);
     report_error(what, NULL, -1);
 }

@@ -68,6 +68,8 @@ void _mpk_report_self_write(const char *op, const char *path, int pid, size_t by
 void _mpk_report_fault_loop(const void *addr, int key);
 void _mpk_report_no_hw_key(int key);
 void _mpk_report_internal_fault(const void *addr);
+/* A sync stopped waiting for thread tid (core/sync.c); fallback: what is done instead. */
+void _mpk_report_silent_thread(int tid, uint32_t hw_mask, int sig, long ms, const char *fallback);
 void _mpk_report_retag_failed(int key, int err); /* err: the kernel's negative errno */
 void _mpk_report_failed(const char *what, int err); /* a step the call needed; err as above */
 

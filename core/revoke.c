@@ -6,6 +6,7 @@
 #include "core/revoke.h"
 
 #include "core/cache.h"
+#include "core/report.h"
 #include "core/sync.h"
 #include "core/thread.h"
 
@@ -65,23 +66,36 @@ void _mpk_views_set_all(uint32_t slot, unsigned rights)
     }
 }
 
+/* One page-table change takes every thread's access away at once: slot's pages move onto a
+ * hardware key every other thread has closed, or, with none, to no access (faults bring them
+ * back). A pinned key moves too when signals could not do it: the revocation comes first. 0, or
+ * the kernel's negative errno when the re-tag failed (slot then stays where it was). */
+static int retag_away(uint32_t slot, mpk_thread_t *self)
+{
+    int to = _mpk_cache_take_clean(self);
+    atomic_fetch_add(&G->n_retag_revocations, 1);
+    if (to)
+        return _mpk_cache_move(slot, to, self);
+    return _mpk_cache_evict(slot) < 0 ? -EIO : 0;
+}
+
 static void take_away(uint32_t slot, int hw, mpk_thread_t *self)
 {
+    static const char fallback[] = "the key's pages are re-tagged off that hardware key";
     unsigned n = open_in_others(hw, self);
-    int to;
     if (!n)
         return; /* every other thread has it closed already */
     atomic_fetch_add(&G->n_revocations, 1);
-    if (G->vkeys[slot].pinned || _mpk_revoke_by_signal(n, G->vkeys[slot].bytes)) {
-        _mpk_sync(1u << hw, self);
+    /* By signal where cheaper; where a thread does not answer, by re-tag after all. */
+    if ((G->vkeys[slot].pinned || _mpk_revoke_by_signal(n, G->vkeys[slot].bytes)) &&
+        !_mpk_sync(1u << hw, self, fallback))
         return;
-    }
-    atomic_fetch_add(&G->n_retag_revocations, 1);
-    to = _mpk_cache_take_clean(self);
-    /* No clean key: no access at all, faults bring it back. Where the re-tag fails, the key
-     * stays where it was and the signals take the rights away instead. */
-    if (to ? _mpk_cache_move(slot, to, self) : _mpk_cache_evict(slot) < 0)
-        _mpk_sync(1u << hw, self);
+    if (!retag_away(slot, self))
+        return;
+    /* The re-tag failed (reported): signals take the rights away instead, where they can. */
+    if (_mpk_sync(1u << hw, self, "and re-tagging failed: the revocation is incomplete"))
+        _mpk_report_failed("revocation (a thread blocks the sync signal, and re-tagging failed)",
+                           -EAGAIN);
 }
 
 int _mpk_set_all_locked(uint32_t slot, unsigned rights, mpk_thread_t *self)

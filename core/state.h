@@ -114,11 +114,13 @@ typedef struct mpk_thread {
     _Atomic uint32_t ack;       /* 1 while a sync waits for this thread */
     _Atomic uint32_t in_fault;  /* in the SIGSEGV handler, sync signal blocked: syncs do not wait */
     _Atomic uint32_t sync_missed; /* a sync signal was left pending meanwhile */
+    _Atomic uint32_t silent_mask; /* hardware keys a sync gave up on it for: maybe still open */
     uint32_t fault_streak;      /* consecutive resolved faults at fault_addr: loop guard */
     uint32_t fault_gen;         /* what had changed by the last resolution (fault.c) */
     uintptr_t fault_addr;
     uint32_t lock_held;         /* MPK_LOCK_*: kept by core/lock.c; a fault now is the library's bug */
     uint64_t deferred;          /* bit sig-1: signals deferred while the lock was held */
+    uint32_t exit_hook_pending; /* registered where pthread_setspecific was unsafe (thread.c) */
     void *(*start)(void *);     /* pthread_create hand-off: what the child runs */
     void *start_arg;
     struct mpk_section *sections; /* mpk_begin sections open in this thread (stack), or NULL */

@@ -73,6 +73,8 @@ static void reset_record(mpk_thread_t *t)
     atomic_store(&t->ack, 0);
     atomic_store(&t->in_fault, 0);
     atomic_store(&t->sync_missed, 0);
+    atomic_store(&t->silent_mask, 0);
+    t->exit_hook_pending = 0;
     t->fault_streak = 0;
     t->fault_addr = 0;
     t->n_sections = 0;
@@ -111,13 +113,37 @@ static void view_from_hardware(mpk_thread_t *t, uint8_t *v)
     view_unseen_keys(v);
 }
 
-static void bind_self(mpk_thread_t *t)
+/* glibc keeps the values of a thread's first 32 keys in the thread's own descriptor, and those of
+ * later keys in blocks it callocs on first use: setting one of the first is a store into the
+ * calling thread's memory, without a lock or an allocation, and so safe in a signal handler. */
+#define GLIBC_STATIC_KEYS 32
+
+/* The destructor of the exit key tells us when the thread ends. */
+static void hook_exit(mpk_thread_t *t)
+{
+    t->exit_hook_pending = 0;
+    if (_mpk_sealed.exit_key_ok)
+        pthread_setspecific((pthread_key_t)_mpk_sealed.exit_key, t);
+}
+
+/* in_handler: we may be in a signal handler, where pthread_setspecific is not async-signal-safe
+ * (POSIX; glibc may calloc): unless glibc needs no allocation for our key, the hook waits for
+ * the thread's next call that no handler may make (_mpk_thread_hook_pending). */
+static void bind_self(mpk_thread_t *t, bool in_handler)
 {
     t->tp = mpk_thread_pointer();
     _mpk_self = t;
     atomic_store(&t->tid, mpk_sys_gettid());
-    if (_mpk_sealed.exit_key_ok)
-        pthread_setspecific((pthread_key_t)_mpk_sealed.exit_key, t);
+    if (!in_handler || _mpk_sealed.exit_key < GLIBC_STATIC_KEYS)
+        hook_exit(t);
+    else
+        t->exit_hook_pending = 1;
+}
+
+void _mpk_thread_hook_pending(mpk_thread_t *t)
+{
+    if (mpk_unlikely(t->exit_hook_pending))
+        hook_exit(t);
 }
 
 mpk_thread_t *_mpk_thread_register(void)
@@ -138,14 +164,16 @@ mpk_thread_t *_mpk_thread_register(void)
     }
     view_from_hardware(t, v);
     atomic_store(&t->state, T_LIVE);
-    bind_self(t);
+    bind_self(t, true); /* any entry point registers: a signal handler's too */
     return t;
 }
 
 mpk_thread_t *_mpk_thread_reserve_child(mpk_thread_t *parent)
 {
-    mpk_thread_t *t = claim_record(T_RESERVED);
+    mpk_thread_t *t;
     uint8_t *v;
+    _mpk_thread_hook_pending(parent); /* pthread_create: never from a signal handler */
+    t = claim_record(T_RESERVED);
     if (!t)
         return NULL;
     reset_record(t);
@@ -180,7 +208,7 @@ void _mpk_thread_start(mpk_thread_t *t)
     uint32_t gen;
     _mpk_meta_open();
     gen = atomic_load(&t->sync_gen);
-    bind_self(t);
+    bind_self(t, false); /* the child's first code, before any handler of the program */
     /* Syncs made between the creator's copy and now skipped us (no tid yet): catch up. */
     if (_mpk_sealed.meta_mask)
         _mpk_leave_with(t, gen, _mpk_pkru_derive(t, 0, mpk_rdpkru()));
@@ -217,6 +245,7 @@ void _mpk_thread_after_fork(mpk_thread_t *self)
     if (self) {
         atomic_store(&self->ack, 0);
         atomic_store(&self->in_fault, 0);
+        atomic_store(&self->silent_mask, 0);
         atomic_store(&self->tid, mpk_sys_gettid());
     }
 }

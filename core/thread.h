@@ -17,10 +17,17 @@ static inline uintptr_t mpk_thread_pointer(void)
 }
 
 /* The calling thread's record, registering it on first use (threads not made through our
- * pthread_create, or made before the manager booted). Async-signal-safe. NULL only when the
- * registry is full or memory is exhausted. The TLS pointer lives in writable memory, so it is
- * trusted only if it points at a record made for this very thread. */
+ * pthread_create, or made before the manager booted). Async-signal-safe: the exit hook (a
+ * pthread key) is set at once only where glibc sets it without allocating, else at the thread's
+ * next pthread_create (_mpk_thread_hook_pending); a thread that ends before that
+ * keeps its record (syncs answer for it once its tid is gone). NULL only when the registry is
+ * full or memory is exhausted. The TLS pointer lives in writable memory, so it is trusted only
+ * if it points at a record made for this very thread. */
 mpk_thread_t *_mpk_thread_register(void);
+
+/* From a call a signal handler may not make (pthread_create): set the exit hook that
+ * registration in a handler left for later. */
+void _mpk_thread_hook_pending(mpk_thread_t *t);
 
 /* t is a live record of the registry (bounds and alignment first: t may be forged). */
 static inline bool _mpk_thread_valid(const mpk_thread_t *t)
