@@ -73,6 +73,12 @@ def run(argv, preload=None, options=None, cwd=None, config=None):
     return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600, cwd=cwd)
 
 
+def mpk_report(report, log):
+    """tools/mpk-report on log, names only from the log (no addr2line)."""
+    return subprocess.run([sys.executable, report, "--no-addr2line", log], capture_output=True, text=True,
+                          timeout=300)
+
+
 def json_records(path):
     """Every line one JSON object (the check fails on the first line that is not)."""
     recs = []
@@ -408,7 +414,7 @@ def foreign(preload, program, config, report):
         check(sorted(r["tid"] for r in viol) == sorted([ids["main"], ids["late"]]),
               f"the writes to the read-only key by threads that were given its rights stay violations ({viol})")
         check(ff and "new_key = all_threads" in ff[0].get("message", ""), f"the message names the remedy ({ff[:1]})")
-    rep = subprocess.run([sys.executable, report, "--no-addr2line", log], capture_output=True, text=True, timeout=300)
+    rep = mpk_report(report, log)
     check(rep.returncode == 0 and "foreign_thread_fault" in rep.stdout,
           f"mpk-report lists the foreign_thread_fault records (status {rep.returncode})")
     print(rep.stdout)
@@ -444,7 +450,7 @@ def holders(preload, program, report):
               f"holders name each library with its keys, the one that used syscall() too ({ex[0].get('holders')})")
         check("libit_key_grab_a.so (12)" in ex[0].get("message", ""),
               f"the message names the top holder ({ex[0].get('message')})")
-    rep = subprocess.run([sys.executable, report, "--no-addr2line", log], capture_output=True, text=True, timeout=300)
+    rep = mpk_report(report, log)
     check(rep.returncode == 0 and re.search(r"\s12  libit_key_grab_a\.so  \(", rep.stdout)
           and re.search(r"\s3  libit_key_grab_b\.so  \(", rep.stdout),
           f"mpk-report shows who holds the keys (status {rep.returncode})")
@@ -457,7 +463,7 @@ def holders(preload, program, report):
     line = next((l for l in text.splitlines() if " keys_exceeded " in l), "")
     check(re.search(r" holders=\S*libit_key_grab_a\.so:12,\S*libit_key_grab_b\.so:3( |$)", line),
           f"text: holders=MODULE:N,... on the record's line ({line})")
-    rep = subprocess.run([sys.executable, report, "--no-addr2line", log], capture_output=True, text=True, timeout=300)
+    rep = mpk_report(report, log)
     check(rep.returncode == 0 and re.search(r"\s12  libit_key_grab_a\.so  \(", rep.stdout)
           and re.search(r"\s3  libit_key_grab_b\.so  \(", rep.stdout),
           f"mpk-report reads the holders from the text log too (status {rep.returncode}: {rep.stderr.strip()})")
@@ -505,7 +511,7 @@ def remap(preload, program, config, report):
           f"audit, on_remap = reset: the key is dropped as without libmpk ({res.returncode}: {res.stderr.strip()[-300:]})")
     ids = remap_ids(res.stderr)
     remap_records(log, ids, "reset", program)
-    rep = subprocess.run([sys.executable, report, "--no-addr2line", log], capture_output=True, text=True, timeout=300)
+    rep = mpk_report(report, log)
     check(rep.returncode == 0 and "remap_drops_key" in rep.stdout,
           f"mpk-report lists the remap_drops_key records (status {rep.returncode})")
     print(rep.stdout)
