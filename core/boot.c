@@ -30,6 +30,7 @@ void _mpk_settings_default(mpk_settings_t *s)
     s->new_key = MPK_DEFAULT_NEW_KEY;
     s->on_remap = MPK_DEFAULT_ON_REMAP;
     s->self_write = MPK_DEFAULT_SELF_WRITE;
+    s->sealed = MPK_DEFAULT_SEALED;
     s->virtualize = MPK_DEFAULT_EVICT != MPK_EVICT_NONE;
     s->wx_enable = MPK_DEFAULT_WX_ENABLE;
     s->wx_cross_allow = MPK_DEFAULT_WX_CROSS_THREAD == MPK_WX_CROSS_ALLOW;

@@ -35,6 +35,8 @@ long _mpk_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
 int _mpk_munmap(void *addr, size_t len);
 int _mpk_mprotect(void *addr, size_t len, int prot);
 long _mpk_mremap(void *old, size_t old_len, size_t new_len, int flags, void *new_addr);
+/* madvise: only advice that destroys pages or their inheritance is looked at (sealed). */
+int _mpk_madvise(void *addr, size_t len, int advice);
 
 /* Threads: a record for the child (NULL: create it plainly) and its start routine. */
 mpk_thread_t *_mpk_thread_prepare(void *(*fn)(void *), void *arg);

@@ -9,6 +9,7 @@
 #include "core/thread.h"
 #include "core/vkey.h"
 #include "core/region.h"
+#include "core/seal.h"
 #include "core/remap.h"
 #include "core/wx.h"
 
@@ -230,16 +231,22 @@ int _mpk_pkey_mprotect(void *addr, size_t len, int prot, int key)
     r = op_begin(&op);
     if (r)
         return r;
-    if ((slot = _mpk_vkey_slot(key, &w))) {
+    slot = _mpk_vkey_slot(key, &w);
+    if (!slot && key != 0 && !_mpk_foreign_hw_key(key)) {
+        op_end(&op);
+        _mpk_bad_key("pkey_mprotect", key, addr);
+        return -EINVAL; /* the kernel's errno comes first, as its checks do */
+    }
+    if ((r = _mpk_seal_check_locked(a, b, "pkey_mprotect"))) {
+        op_end(&op);
+        return r;
+    }
+    if (slot) {
         r = protect_with_key(op.t, a, b, prot, slot, w);
-    } else if (key == 0 || _mpk_foreign_hw_key(key)) {
+    } else {
         r = (int)mpk_sys_pkey_mprotect(addr, len, prot, key);
         if (!r)
             r = _mpk_memory_forget(a, b);
-    } else {
-        op_end(&op);
-        _mpk_bad_key("pkey_mprotect", key, addr);
-        return -EINVAL;
     }
     op_end(&op);
     return r;
@@ -360,7 +367,8 @@ int _mpk_mprotect(void *addr, size_t len, int prot)
     r = op_begin(&op);
     if (r)
         return r;
-    if (_mpk_wx_mprotect_locked(op.t, a, b, prot, &r)) {
+    if (_mpk_wx_mprotect_locked(op.t, a, b, prot, &r) ||
+        (r = _mpk_seal_check_locked(a, b, "mprotect"))) {
         op_end(&op);
         return r;
     }
@@ -447,6 +455,11 @@ long _mpk_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
     }
     if (op_begin(&op))
         return (long)mpk_sys_mmap(addr, len, prot, flags, fd, off);
+    if ((flags & MAP_FIXED) &&
+        (r = _mpk_seal_check_locked((uintptr_t)addr, (uintptr_t)addr + page_round(len), "mmap(MAP_FIXED)"))) {
+        op_end(&op);
+        return r;
+    }
     if (prot == PROT_EXEC)
         G->exec_only_maybe = 1;
     r = (long)mpk_sys_mmap(addr, len, prot, flags, fd, off);
@@ -514,6 +527,14 @@ long _mpk_mremap(void *old, size_t old_len, size_t new_len, int flags, void *new
     mpk_remap_t rm;
     if (op_begin(&op))
         return mpk_sys(SYS_mremap, old, old_len, new_len, flags, new_addr, 0);
+    /* The pages it moves (or maps again: old_len 0), and those MREMAP_FIXED replaces. */
+    if ((r = _mpk_seal_check_locked(o, o + page_round(old_len ? old_len : new_len), "mremap")) ||
+        ((flags & MREMAP_FIXED) &&
+         (r = _mpk_seal_check_locked((uintptr_t)new_addr, (uintptr_t)new_addr + page_round(new_len),
+                                     "mremap")))) {
+        op_end(&op);
+        return r;
+    }
     r = mpk_sys(SYS_mremap, old, old_len, new_len, flags, new_addr, 0);
     rm.n = 0;
     if (!mpk_sys_failed(r)) {
@@ -540,6 +561,24 @@ long _mpk_mremap(void *old, size_t old_len, size_t new_len, int flags, void *new
         if (rm.n) /* the pages' protection is the moved mapping's, which the map may not know */
             _mpk_remap_settle(op.t, &rm, "mremap", "mremap after munmap", -1);
     }
+    op_end(&op);
+    return r;
+}
+
+/* ---- madvise ---------------------------------------------------------------------------------- */
+
+int _mpk_madvise(void *addr, size_t len, int advice)
+{
+    uintptr_t a = (uintptr_t)addr, b = a + page_round(len);
+    const char *name = _mpk_seal_destructive_advice(advice);
+    op_t op;
+    int r;
+    /* Hints, bad arguments (the kernel's errno) and memory no key is in: the system call. */
+    if (!name || (a & (PAGE - 1)) || b <= a || untracked(a, b) || op_begin(&op))
+        return (int)mpk_sys(SYS_madvise, addr, len, advice, 0, 0, 0);
+    r = _mpk_seal_check_locked(a, b, name);
+    if (!r)
+        r = (int)mpk_sys(SYS_madvise, addr, len, advice, 0, 0, 0);
     op_end(&op);
     return r;
 }

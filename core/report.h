@@ -26,6 +26,8 @@ typedef enum mpk_event_kind {
                                 op names the call, kept says whether on_remap = keep retagged it */
     MPK_EV_SELF_WRITE,       /* a write route to this process past PKRU (/proc/self/mem for
                                 writing, process_vm_writev to itself): let through or refused */
+    MPK_EV_SEALED_GROUP,     /* the program's own call (op) on [addr, addr+len), pages of a key
+                                that sealed = audit or refuse covers: let through or refused */
 } mpk_event_kind_t;
 
 #define MPK_EV_PCS_MAX 64 /* keys_exceeded names the holders of this many keys at most */
@@ -47,7 +49,8 @@ typedef struct mpk_event {
     int kept;          /* remap_drops_key: the new pages got the key back (on_remap = keep) */
     const char *path;  /* self_write: the file opened, or NULL */
     int target_pid;    /* self_write: process_vm_writev's pid, or 0 */
-    int refused;       /* self_write: refused by self_write = refuse */
+    int refused;       /* self_write, sealed_group: refused by the setting (= refuse) */
+    const char *region; /* sealed_group: the [region NAME] whose key it is, or NULL */
 } mpk_event_t;
 
 /* Installed by the policy layer at start-up. */

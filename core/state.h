@@ -26,7 +26,9 @@ typedef struct mpk_settings {
     int new_key;          /* MPK_NEW_KEY_*: which threads get a new key's initial rights */
     int on_remap;         /* MPK_REMAP_*: a fresh mapping over a live key's pages keeps the key */
     int self_write;       /* MPK_SELF_WRITE_*: opening /proc/self/mem for writing and
-                             process_vm_writev on this process (preload/self_write.c) */
+                             process_vm_writev on this process (core/selfwrite.c) */
+    int sealed;           /* MPK_SEALED_*: the program's own mprotect, mremap, madvise of the
+                             pages of its keys (core/seal.c) */
     int virtualize;       /* 0: part-1 semantics, pkey_alloc fails once hardware keys run out */
     int wx_enable;        /* [wx]: turn RW<->RX mprotect flips into thread-local rights */
     int wx_cross_allow;   /* writes by other threads during a window: let through (reported) */
@@ -39,11 +41,12 @@ typedef struct mpk_settings {
      * 1..MPK_MAX_REGIONS, or 0. region_rights: what the calling thread may do under rule r now
      * (MPK_AD, MPK_WD or 0), from its name. Both called with the lock held, from any context. */
     unsigned nregions;
+#define MPK_MAX_REGIONS 64
     unsigned (*region_match)(uintptr_t start, size_t len, int prot, int flags, int fd);
     unsigned (*region_rights)(unsigned rule);
+    uint8_t region_sealed[MPK_MAX_REGIONS + 1]; /* MPK_SEALED_* of rule r (1..64) */
+    const char *(*region_name)(unsigned rule);  /* rule r's NAME, for records */
 } mpk_settings_t;
-
-#define MPK_MAX_REGIONS 64
 
 void _mpk_settings_default(mpk_settings_t *s);
 

@@ -271,6 +271,31 @@ static void self_write(mpk_arecord_t *r, const mpk_event_t *ev, char *msg, size_
     }
 }
 
+/* The program's own call on pages of a sealed key: which call, which pages, whose key (a
+ * [region] rule's, named, or the program's), and what libmpk did (sealed). */
+static void sealed_group(mpk_arecord_t *r, const mpk_event_t *ev, char *msg, size_t n)
+{
+    const void *end = (const void *)((uintptr_t)ev->addr + ev->len);
+    char whose[96];
+    r->event = "sealed_group";
+    r->key = ev->key;
+    r->has_addr = true;
+    r->addr = (uintptr_t)ev->addr;
+    mpk_arecord_hex(r, "end", (uintptr_t)end);
+    mpk_arecord_num(r, "bytes", (long long)ev->len);
+    mpk_arecord_str(r, "op", ev->op);
+    if (ev->region)
+        mpk_arecord_str(r, "region", ev->region);
+    mpk_arecord_str(r, "outcome", ev->refused ? "refused" : "allowed");
+    if (ev->region)
+        _mpk_format(whose, sizeof whose, "region %s's key", ev->region);
+    else
+        _mpk_format(whose, sizeof whose, "key %ld", ev->key);
+    _mpk_format(msg, n, "%s of [%p, %p), pages of %s, outside libmpk's API: %s", ev->op, ev->addr,
+                end, whose, ev->refused ? "refused with EPERM (sealed = refuse)"
+                                        : "let through (sealed = audit)");
+}
+
 static void internal_error(mpk_arecord_t *r, const mpk_event_t *ev, char *msg, size_t n)
 {
     r->event = "error";
@@ -320,6 +345,9 @@ void mpk_audit_event(const mpk_event_t *ev)
         break;
     case MPK_EV_SELF_WRITE:
         self_write(&r, ev, msg, sizeof msg);
+        break;
+    case MPK_EV_SEALED_GROUP:
+        sealed_group(&r, ev, msg, sizeof msg);
         break;
     default:
         internal_error(&r, ev, msg, sizeof msg);

@@ -50,6 +50,7 @@ enum mpk_config_key {
     MPK_KEY_NEW_KEY,
     MPK_KEY_ON_REMAP,
     MPK_KEY_SELF_WRITE,
+    MPK_KEY_SEALED,
     MPK_KEY_WX_ENABLE,
     MPK_KEY_WX_CROSS_THREAD,
     MPK_KEY_WX_RWX,
@@ -65,6 +66,7 @@ enum mpk_region_key {
     MPK_RKEY_FLAGS,
     MPK_RKEY_RIGHTS,
     MPK_RKEY_THREADS,
+    MPK_RKEY_SEALED,
     MPK_REGION_NKEYS
 };
 
@@ -85,6 +87,7 @@ struct mpk_region {
     unsigned flags;                    /* mpk_map_flag bits that must all hold; 0 = any */
     enum mpk_rights rights;
     char threads[MPK_CONFIG_GLOB_MAX]; /* glob on the thread name; "" = all threads */
+    enum mpk_seal sealed;            /* mprotect, mremap, madvise of its pages by the program */
     struct mpk_config_pos header;      /* the [region NAME] line */
     struct mpk_config_pos pos[MPK_REGION_NKEYS];
 };
@@ -113,6 +116,7 @@ struct mpk_config {
     enum mpk_new_key new_key; /* which threads get a new key's initial rights */
     enum mpk_on_remap on_remap; /* a fresh mapping over a live key's pages: reset or keep */
     enum mpk_self_write self_write; /* writes to this process past PKRU, through the kernel */
+    enum mpk_seal sealed; /* mprotect, mremap, madvise of a key's pages outside the API */
     struct mpk_wx wx;
     unsigned nregions;
     struct mpk_region regions[MPK_CONFIG_REGIONS_MAX];

@@ -64,6 +64,7 @@ static void apply_main(struct mpk_config *c, const struct cfg_key *k, const stru
     case MPK_KEY_NEW_KEY: c->new_key = (enum mpk_new_key)v->num; break;
     case MPK_KEY_ON_REMAP: c->on_remap = (enum mpk_on_remap)v->num; break;
     case MPK_KEY_SELF_WRITE: c->self_write = (enum mpk_self_write)v->num; break;
+    case MPK_KEY_SEALED: c->sealed = (enum mpk_seal)v->num; break;
     case MPK_KEY_WX_ENABLE: c->wx.enable = v->num != 0; break;
     case MPK_KEY_WX_CROSS_THREAD: c->wx.cross_thread = (enum mpk_wx_cross_thread)v->num; break;
     case MPK_KEY_WX_RWX: c->wx.rwx = (enum mpk_wx_rwx)v->num; break;
@@ -81,6 +82,7 @@ static void apply_region(struct mpk_region *r, const struct cfg_key *k, const st
     case MPK_RKEY_FLAGS: r->flags = (unsigned)v->num; break;
     case MPK_RKEY_RIGHTS: r->rights = (enum mpk_rights)v->num; break;
     case MPK_RKEY_THREADS: cfg_copy(r->threads, sizeof r->threads, v->str, v->len); break;
+    case MPK_RKEY_SEALED: r->sealed = (enum mpk_seal)v->num; break;
     case MPK_REGION_NKEYS: break;
     }
 }

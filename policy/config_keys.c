@@ -13,6 +13,7 @@ static const char *const bad_key_actions[] = { "refuse", "abort", NULL };
 static const char *const new_key_rules[] = { "this_thread", "all_threads", NULL };
 static const char *const remap_rules[] = { "reset", "keep", NULL };
 static const char *const self_write_actions[] = { "allow", "audit", "refuse", NULL };
+static const char *const sealed_actions[] = { "no", "audit", "refuse", NULL };
 static const char *const rights[] = { "none", "read", "rw", NULL };
 static const char *const deny_allow[] = { "deny", "allow", NULL };
 static const char *const rwx_actions[] = { "allow", "audit", "deny", NULL };
@@ -34,6 +35,7 @@ static const struct cfg_key keys[] = {
     { "new_key", SEC_LIBMPK, MPK_KEY_NEW_KEY, KIND_WORD, new_key_rules, 0, 0 },
     { "on_remap", SEC_LIBMPK, MPK_KEY_ON_REMAP, KIND_WORD, remap_rules, 0, 0 },
     { "self_write", SEC_LIBMPK, MPK_KEY_SELF_WRITE, KIND_WORD, self_write_actions, 0, 0 },
+    { "sealed", SEC_LIBMPK, MPK_KEY_SEALED, KIND_WORD, sealed_actions, 0, 0 },
     { "enable", SEC_WX, MPK_KEY_WX_ENABLE, KIND_WORD, off_on, 0, 0 },
     { "cross_thread", SEC_WX, MPK_KEY_WX_CROSS_THREAD, KIND_WORD, deny_allow, 0, 0 },
     { "rwx", SEC_WX, MPK_KEY_WX_RWX, KIND_WORD, rwx_actions, 0, 0 },
@@ -44,6 +46,7 @@ static const struct cfg_key keys[] = {
     { "flags", SEC_REGION, MPK_RKEY_FLAGS, KIND_FLAGS, NULL, 0, 0 },
     { "rights", SEC_REGION, MPK_RKEY_RIGHTS, KIND_WORD, rights, 0, 0 },
     { "threads", SEC_REGION, MPK_RKEY_THREADS, KIND_THREADS, NULL, 0, 0 },
+    { "sealed", SEC_REGION, MPK_RKEY_SEALED, KIND_WORD, sealed_actions, 0, 0 },
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])

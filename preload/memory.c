@@ -1,4 +1,4 @@
-/* preload/memory.c: mmap, mmap64, munmap, mremap and mprotect. Until the program allocates a
+/* preload/memory.c: mmap, mmap64, munmap, mremap, mprotect and madvise. Until the program allocates a
  * key, each is one relaxed load and the system call; after, the manager keeps its range map in
  * step. Made as raw system calls, as glibc's own wrappers are, so no symbol needs resolving. */
 #include "preload/preload.h"
@@ -34,6 +34,13 @@ long _mpk_preload_mremap(void *old, size_t old_len, size_t new_len, int flags, v
     return _mpk_mremap(old, old_len, new_len, flags, new_addr);
 }
 
+long _mpk_preload_madvise(void *addr, size_t len, int advice)
+{
+    if (mpk_likely(!_mpk_in_play()))
+        return mpk_sys(SYS_madvise, addr, len, advice, 0, 0, 0);
+    return _mpk_madvise(addr, len, advice);
+}
+
 MPK_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
     return (void *)mpk_ret(_mpk_preload_mmap(addr, len, prot, flags, fd, off));
@@ -64,4 +71,9 @@ MPK_EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ..
         va_end(ap);
     }
     return (void *)mpk_ret(_mpk_preload_mremap(old, old_len, new_len, flags, new_addr));
+}
+
+MPK_EXPORT int madvise(void *addr, size_t len, int advice)
+{
+    return (int)mpk_ret(_mpk_preload_madvise(addr, len, advice));
 }

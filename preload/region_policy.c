@@ -78,12 +78,20 @@ static unsigned region_rights(unsigned rule)
     return r->rights == MPK_RIGHTS_RW ? 0 : r->rights == MPK_RIGHTS_READ ? MPK_WD : MPK_AD;
 }
 
+static const char *region_name(unsigned rule)
+{
+    return _mpk_preload_config()->regions[rule - 1].name;
+}
+
 void _mpk_preload_region_settings(mpk_settings_t *s)
 {
     const struct mpk_config *c = _mpk_preload_config();
     s->nregions = c->nregions;
     s->region_match = region_match;
     s->region_rights = region_rights;
+    s->region_name = region_name;
+    for (unsigned i = 0; i < c->nregions && i < MPK_MAX_REGIONS; i++)
+        s->region_sealed[i + 1] = (uint8_t)c->regions[i].sealed;
 }
 
 /* ---- renaming threads ------------------------------------------------------------------------ */

@@ -18,6 +18,7 @@ void _mpk_settings_from_config(const struct mpk_config *c, mpk_settings_t *s)
     s->new_key = (int)c->new_key;
     s->on_remap = (int)c->on_remap;
     s->self_write = (int)c->self_write;
+    s->sealed = (int)c->sealed;
     s->wx_enable = c->wx.enable;
     s->wx_cross_allow = c->wx.cross_thread == MPK_WX_CROSS_ALLOW;
     s->wx_rwx = (int)c->wx.rwx;

@@ -15,6 +15,7 @@ long _mpk_preload_mmap(void *, size_t, int, int, int, off_t);
 long _mpk_preload_munmap(void *, size_t);
 long _mpk_preload_mprotect(void *, size_t, int);
 long _mpk_preload_mremap(void *, size_t, size_t, int, void *);
+long _mpk_preload_madvise(void *, size_t, int);
 
 MPK_EXPORT long syscall(long n, ...)
 {
@@ -39,6 +40,8 @@ MPK_EXPORT long syscall(long n, ...)
         return mpk_ret(_mpk_preload_mprotect((void *)a[0], (size_t)a[1], (int)a[2]));
     case SYS_mremap:
         return mpk_ret(_mpk_preload_mremap((void *)a[0], (size_t)a[1], (size_t)a[2], (int)a[3], (void *)a[4]));
+    case SYS_madvise:
+        return mpk_ret(_mpk_preload_madvise((void *)a[0], (size_t)a[1], (int)a[2]));
     case SYS_rt_sigaction:
         if (!mpk_up())
             break;

@@ -13,7 +13,7 @@ struct bad {
     char text[128];
     size_t len; /* 0: strlen(text) */
     unsigned line, col;
-    char want[200]; /* a part of the message */
+    char want[256]; /* a part of the message */
 };
 
 #define BAD(t, l, c, w) { t, 0, l, c, w }
@@ -30,7 +30,7 @@ static struct bad unknown[] = {
     BAD("[libmpk]\nfrobnicate = 1\n", 2, 1,
         "unknown key 'frobnicate' in [libmpk]: expected mode, log, log_format, backtrace, "
         "verbose, max_keys, hw_keys, evict, pin, on_free_in_use, on_bad_key, sync_signal, new_key, "
-        "on_remap or self_write"),
+        "on_remap, self_write or sealed"),
     BAD("[wx]\nenabled = on\n", 2, 1, "unknown key 'enabled' in [wx]; did you mean 'enable'?"),
     BAD("[region r]\nright = rw\n", 2, 1, "did you mean 'rights'?"),
     BAD("[libmkp]\n", 1, 2, "unknown section [libmkp]: expected [libmpk], [wx] or [region NAME];"
@@ -108,6 +108,8 @@ static struct bad values[] = {
     BAD("[libmpk]\nnew_key = everyone\n", 2, 11, "expected this_thread or all_threads"),
     BAD("[libmpk]\non_remap = retag\n", 2, 12, "invalid value 'retag' for on_remap: expected reset or keep"),
     BAD("[libmpk]\nself_write = deny\n", 2, 14, "expected allow, audit or refuse"),
+    BAD("[libmpk]\nsealed = yes\n", 2, 10, "invalid value 'yes' for sealed: expected no, audit or refuse"),
+    BAD("[region r]\nmin_size = 1\nrights = rw\nsealed = on\n", 4, 10, "invalid value 'on' for sealed: expected no, audit or refuse"),
     BAD("[wx]\ncross_thread = maybe\n", 2, 16, "expected deny or allow"),
     BAD("[wx]\nrwx = warn\n", 2, 7, "expected allow, audit or deny"),
     BAD("[region r]\nrights = write\n", 2, 10, "invalid value 'write' for rights: expected none, "

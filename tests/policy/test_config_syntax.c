@@ -34,6 +34,7 @@ Test(syntax, defaults_are_documented_values)
     cr_expect_eq(cfg.new_key, MPK_NEW_KEY_THIS_THREAD);
     cr_expect_eq(cfg.on_remap, MPK_REMAP_RESET);
     cr_expect_eq(cfg.self_write, MPK_SELF_WRITE_AUDIT);
+    cr_expect_eq(cfg.sealed, MPK_SEALED_NO);
     cr_expect_not(cfg.wx.enable);
     cr_expect_eq(cfg.wx.cross_thread, MPK_WX_CROSS_DENY);
     cr_expect_eq(cfg.wx.rwx, MPK_WX_RWX_ALLOW);
@@ -75,7 +76,8 @@ Test(syntax, every_libmpk_key)
                        "sync_signal = SIGUSR2\n"
                        "new_key = all_threads\n"
                        "on_remap = keep\n"
-                       "self_write = refuse\n"), 0, "%s", err.msg);
+                       "self_write = refuse\n"
+                       "sealed = refuse\n"), 0, "%s", err.msg);
     cr_expect_eq(cfg.mode, MPK_MODE_AUDIT);
     cr_expect_str_eq(cfg.log, "/tmp/mpk.log");
     cr_expect_eq(cfg.log_format, MPK_LOG_JSON);
@@ -91,6 +93,7 @@ Test(syntax, every_libmpk_key)
     cr_expect_eq(cfg.new_key, MPK_NEW_KEY_ALL_THREADS);
     cr_expect_eq(cfg.on_remap, MPK_REMAP_KEEP);
     cr_expect_eq(cfg.self_write, MPK_SELF_WRITE_REFUSE);
+    cr_expect_eq(cfg.sealed, MPK_SEALED_REFUSE);
 }
 
 Test(syntax, every_enum_word)
@@ -99,6 +102,7 @@ Test(syntax, every_enum_word)
                             "on_free_in_use = refuse", "on_bad_key = refuse", "new_key = this_thread",
                             "on_remap = reset",
                             "self_write = allow",
+                            "sealed = no", "sealed = audit",
                             "evict = lru",
                             "log_format = text", "backtrace = on", "verbose = off" };
 
@@ -134,6 +138,7 @@ Test(syntax, regions)
                        "flags = shared | write\n"
                        "rights = none\n"
                        "threads = crypto-*\n"
+                       "sealed = refuse\n"
                        "\n"
                        "[region big.heap-2]\n"
                        "min_size = 0x100000\n"
@@ -141,7 +146,8 @@ Test(syntax, regions)
                        "[region code]\n"
                        "flags = file|exec|private\n"
                        "rights = read\n"
-                       "threads = all\n"), 0, "%s", err.msg);
+                       "threads = all\n"
+                       "sealed = audit\n"), 0, "%s", err.msg);
     cr_assert_eq(cfg.nregions, 3);
     cr_expect_str_eq(cfg.regions[0].name, "secrets");
     cr_expect_str_eq(cfg.regions[0].file, "/var/lib/*.key");
@@ -149,6 +155,9 @@ Test(syntax, regions)
     cr_expect_eq(cfg.regions[0].flags, MPK_MAP_SHARED | MPK_MAP_WRITE);
     cr_expect_eq(cfg.regions[0].rights, MPK_RIGHTS_NONE);
     cr_expect_str_eq(cfg.regions[0].threads, "crypto-*");
+    cr_expect_eq(cfg.regions[0].sealed, MPK_SEALED_REFUSE);
+    cr_expect_eq(cfg.regions[1].sealed, MPK_SEALED_NO, "sealed is not set: no");
+    cr_expect_eq(cfg.regions[2].sealed, MPK_SEALED_AUDIT);
     cr_expect_str_eq(cfg.regions[1].name, "big.heap-2");
     cr_expect_str_eq(cfg.regions[1].file, "");
     cr_expect_eq(cfg.regions[1].min_size, 0x100000);
@@ -157,7 +166,7 @@ Test(syntax, regions)
     cr_expect_eq(cfg.regions[2].flags, MPK_MAP_FILE | MPK_MAP_EXEC | MPK_MAP_PRIVATE);
     cr_expect_eq(cfg.regions[2].rights, MPK_RIGHTS_READ);
     cr_expect_str_eq(cfg.regions[2].threads, "", "threads = all is stored as \"\"");
-    cr_expect_eq(cfg.regions[1].header.line, 8);
+    cr_expect_eq(cfg.regions[1].header.line, 9);
     cr_expect_eq(cfg.regions[1].header.col, 1);
 }
 
