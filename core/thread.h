@@ -17,16 +17,24 @@ static inline uintptr_t mpk_thread_pointer(void)
 }
 
 /* The calling thread's record, registering it on first use (threads not made through our
- * pthread_create, or made before the manager booted). Async-signal-safe: the exit hook (a
- * pthread key) is set at once only where glibc sets it without allocating, else at the thread's
- * next pthread_create (_mpk_thread_hook_pending); a thread that ends before that
- * keeps its record (syncs answer for it once its tid is gone). NULL only when the registry is
- * full or memory is exhausted. The TLS pointer lives in writable memory, so it is trusted only
- * if it points at a record made for this very thread. */
+ * pthread_create, or made before the manager booted). Any entry point may get here, a signal
+ * handler's too, so registration takes no lock and allocates only from the metadata arena
+ * (system calls). The exit hook is the exception: pthread_setspecific is not async-signal-safe
+ * in POSIX. It is set at once only when our exit key is one of glibc's first 32, whose values
+ * glibc stores in the thread's descriptor (a store, no allocation: safe in glibc, not by any
+ * standard); for a later key glibc callocs, so the hook waits for the thread's next
+ * pthread_create (_mpk_thread_hook_pending), the one entry point that may allocate for sure. A
+ * thread that ends before that keeps its record (syncs answer for it once its tid is gone).
+ * NULL only when the registry is full or memory is exhausted. The TLS pointer lives in writable
+ * memory, so it is trusted only if it points at a record made for this very thread. */
 mpk_thread_t *_mpk_thread_register(void);
 
-/* From a call a signal handler may not make (pthread_create): set the exit hook that
- * registration in a handler left for later. */
+/* From pthread_create, a call that no signal handler may make and that glibc implements with
+ * malloc (the new thread's TLS vector), so its caller must allow an allocation: set the exit
+ * hook that registration left for later. Other entry points are no such place, even at signal depth 0: a handler
+ * installed past libmpk (inline rt_sigaction) and libmpk's own fault and sync handlers run at
+ * depth 0, and a program's allocator calls mmap, mprotect or pkey_mprotect while it holds its
+ * own lock, where a calloc would enter it again. */
 void _mpk_thread_hook_pending(mpk_thread_t *t);
 
 /* t is a live record of the registry (bounds and alignment first: t may be forged). */
