@@ -62,7 +62,7 @@ typedef struct seal_hit {
     uintptr_t lo, hi;
 } seal_hit_t;
 
-int _mpk_seal_check_locked(uintptr_t a, uintptr_t b, const char *op)
+int _mpk_seal_check_slow(uintptr_t a, uintptr_t b, const char *op)
 {
     seal_hit_t seen[SEAL_MAX_KEYS];
     unsigned n = 0;

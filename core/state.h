@@ -45,6 +45,7 @@ typedef struct mpk_settings {
     unsigned (*region_match)(uintptr_t start, size_t len, int prot, int flags, int fd);
     unsigned (*region_rights)(unsigned rule);
     uint8_t region_sealed[MPK_MAX_REGIONS + 1]; /* MPK_SEALED_* of rule r (1..64) */
+    uint8_t any_region_sealed;                  /* one of them is not MPK_SEALED_NO */
     const char *(*region_name)(unsigned rule);  /* rule r's NAME, for records */
 } mpk_settings_t;
 

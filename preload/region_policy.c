@@ -90,8 +90,10 @@ void _mpk_preload_region_settings(mpk_settings_t *s)
     s->region_match = region_match;
     s->region_rights = region_rights;
     s->region_name = region_name;
-    for (unsigned i = 0; i < c->nregions && i < MPK_MAX_REGIONS; i++)
+    for (unsigned i = 0; i < c->nregions && i < MPK_MAX_REGIONS; i++) {
         s->region_sealed[i + 1] = (uint8_t)c->regions[i].sealed;
+        s->any_region_sealed |= c->regions[i].sealed != MPK_SEALED_NO;
+    }
 }
 
 /* ---- renaming threads ------------------------------------------------------------------------ */
