@@ -252,6 +252,7 @@ int _mpk_activate(void)
     _mpk_sealed.meta_hw = meta;
     _mpk_sealed.meta_closed = MPK_WD << (2 * meta);
     _mpk_sealed.meta_mask = 3u << (2 * meta); /* from here on, every entry opens the key */
+    _mpk_sealed.meta_ad = MPK_AD << (2 * meta);
     mpk_wrpkru(mpk_rdpkru() & ~_mpk_sealed.meta_mask);
     result = _mpk_meta_protect(meta);
     if (result) {

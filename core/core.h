@@ -23,6 +23,8 @@ int _mpk_pkey_free(int key);
 int _mpk_pkey_mprotect(void *addr, size_t len, int prot, int key);
 int _mpk_pkey_set(int key, unsigned rights);
 int _mpk_pkey_get(int key);
+/* The same in libc's convention (-1 and errno): the preload's pkey_get tail-calls it. */
+int _mpk_pkey_get_libc(int key);
 
 /* The calling thread's rights on slot's key (number `number`), lock-free; 0 or -EINVAL. */
 int _mpk_rights_set(mpk_thread_t *t, uint32_t slot, uint32_t number, unsigned rights);

@@ -272,7 +272,7 @@ int _mpk_pkey_set(int key, unsigned rights)
  * through us, a program that wrote PKRU itself) the ordinary way below opens the key first. */
 static inline bool meta_readable(uint32_t pkru)
 {
-    return !(pkru & _mpk_sealed.meta_mask & 0x55555555u);
+    return !(pkru & _mpk_sealed.meta_ad);
 }
 
 static __attribute__((noinline)) int pkey_get_slow(int key)
@@ -296,12 +296,50 @@ static __attribute__((noinline)) int pkey_get_slow(int key)
     return r;
 }
 
-int _mpk_pkey_get(int key)
+/* The hot path: one RDPKRU and loads, nothing else. Every check of _mpk_thread_peek and
+ * _mpk_vkey_slot is kept or implied: slot = key & slot_mask is below max_slots (a power of
+ * two), and one compare of the word's number and state refuses key <= 0 (numbers are positive
+ * ints, and slot 0, never given out, keeps a free word). -1: take the ordinary way. */
+static inline int pkey_get_fast(int key)
 {
+    const mpk_state_t *g;
     mpk_thread_t *t;
     uint32_t slot;
-    if (mpk_likely(meta_readable(mpk_rdpkru()) && (t = _mpk_thread_peek()) &&
-                   (slot = _mpk_vkey_slot(key, NULL))))
-        return t->views[t->depth][slot] & MPK_RIGHTS_MASK;
-    return pkey_get_slow(key);
+    uint64_t w, want;
+    if (mpk_unlikely(!meta_readable(mpk_rdpkru())))
+        return -1;
+    g = G;
+    t = _mpk_self;
+    if (mpk_unlikely((uintptr_t)t - (uintptr_t)g->threads >= (uintptr_t)MPK_MAX_THREADS * sizeof(*t) ||
+                     t->tp != mpk_thread_pointer() ||
+                     atomic_load_explicit(&t->state, memory_order_relaxed) != T_LIVE))
+        return -1;
+    slot = (uint32_t)key & g->slot_mask;
+    w = atomic_load_explicit(&g->vkeys[slot].word, memory_order_acquire);
+    want = (uint32_t)key | (uint64_t)VK_LIVE << 32;
+    if (mpk_unlikely((w ^ want) << 24)) /* the low 40 bits: number and state */
+        return -1;
+    return t->views[t->depth][slot] & MPK_RIGHTS_MASK;
+}
+
+int _mpk_pkey_get(int key)
+{
+    int r = pkey_get_fast(key);
+    return mpk_likely(r >= 0) ? r : pkey_get_slow(key);
+}
+
+static __attribute__((noinline)) int pkey_get_slow_libc(int key)
+{
+    int r = pkey_get_slow(key);
+    if (mpk_unlikely(r < 0)) {
+        errno = -r;
+        return -1;
+    }
+    return r;
+}
+
+int _mpk_pkey_get_libc(int key)
+{
+    int r = pkey_get_fast(key);
+    return mpk_likely(r >= 0) ? r : pkey_get_slow_libc(key);
 }

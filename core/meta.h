@@ -16,6 +16,7 @@ typedef struct mpk_sealed {
     int meta_hw;             /* hardware key of the arena, 0 before activation */
     uint32_t meta_mask;      /* 3 << 2*meta_hw: both bits of the metadata key */
     uint32_t meta_closed;    /* the bits outside the library: write-disabled */
+    uint32_t meta_ad;        /* the metadata key's access-disable bit: set, the arena is unreadable */
     void *arena;             /* the arena's control block (core/meta.c) */
     unsigned xsave_pkru;     /* offset of PKRU in a signal frame's XSAVE area */
     uintptr_t text_lo, text_hi; /* the library's code: a metadata fault from there is ours */

@@ -54,5 +54,5 @@ MPK_EXPORT int pkey_get(int key)
             return (int)mpk_ret(-EINVAL);
         return (int)mpk_pkru_bits(mpk_rdpkru(), key);
     }
-    return (int)mpk_ret(_mpk_pkey_get(key));
+    return _mpk_pkey_get_libc(key);
 }
