@@ -64,9 +64,8 @@ static unsigned count(uintptr_t a, uintptr_t b, long sign, uint32_t *touched, un
     mpk_ranges_t *m = &G->ranges;
     unsigned n = 0;
     for (size_t i = mpk_ranges_lower_bound(m, a); i < m->n && m->v[i].start < b; i++) {
-        uintptr_t lo = m->v[i].start > a ? m->v[i].start : a;
-        uintptr_t hi = m->v[i].end < b ? m->v[i].end : b;
-        G->vkeys[m->v[i].key].bytes += (size_t)(sign * (long)(hi - lo));
+        mpk_range_t c = mpk_range_clip(&m->v[i], a, b);
+        G->vkeys[c.key].bytes += (size_t)(sign * (long)(c.end - c.start));
         if (n < cap)
             touched[n] = m->v[i].key;
         n++;
@@ -333,9 +332,9 @@ static int settle_raced(uintptr_t a, uintptr_t b, int prot)
     if (r)
         return r;
     for (size_t i = mpk_ranges_lower_bound(m, a); i < m->n && m->v[i].start < b; i++) {
-        uintptr_t lo = m->v[i].start > a ? m->v[i].start : a, hi = m->v[i].end < b ? m->v[i].end : b;
-        if (!vk_hw(atomic_load(&G->vkeys[m->v[i].key].word)) &&
-            (e = (int)mpk_sys_pkey_mprotect((void *)lo, hi - lo, MPK_EVICTED_PROT, 0)) && !r)
+        mpk_range_t c = mpk_range_clip(&m->v[i], a, b);
+        if (!vk_hw(atomic_load(&G->vkeys[c.key].word)) &&
+            (e = (int)mpk_sys_pkey_mprotect((void *)c.start, c.end - c.start, MPK_EVICTED_PROT, 0)) && !r)
             r = e;
     }
     mpk_ranges_set_prot(m, a, b, prot & ~PROT_GROWS);

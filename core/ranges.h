@@ -66,6 +66,18 @@ const mpk_range_t *mpk_ranges_find(const mpk_ranges_t *m, uintptr_t addr);
  * for (i = mpk_ranges_lower_bound(m, a); i < m->n && m->v[i].start < b; i++) ... */
 size_t mpk_ranges_lower_bound(const mpk_ranges_t *m, uintptr_t addr);
 
+/* r cut to [a, b), which it meets: the part of r that a call over [a, b) reaches. For the
+ * walk above. */
+static inline mpk_range_t mpk_range_clip(const mpk_range_t *r, uintptr_t a, uintptr_t b)
+{
+    mpk_range_t c = *r;
+    if (c.start < a)
+        c.start = a;
+    if (c.end > b)
+        c.end = b;
+    return c;
+}
+
 /* True when some tracked page lies in [start, end). */
 bool mpk_ranges_any(const mpk_ranges_t *m, uintptr_t start, uintptr_t end);
 

@@ -37,12 +37,10 @@ void _mpk_remap_unmapping(uintptr_t a, uintptr_t b)
 {
     mpk_ranges_t *m = &G->ranges;
     for (size_t i = mpk_ranges_lower_bound(m, a); i < m->n && m->v[i].start < b; i++) {
-        uint64_t w = atomic_load(&G->vkeys[m->v[i].key].word);
-        mpk_hole_t h = {.start = m->v[i].start > a ? m->v[i].start : a,
-                        .end = m->v[i].end < b ? m->v[i].end : b,
-                        .slot = m->v[i].key,
-                        .number = vk_number(w),
-                        .prot = m->v[i].prot};
+        mpk_range_t c = mpk_range_clip(&m->v[i], a, b);
+        uint64_t w = atomic_load(&G->vkeys[c.key].word);
+        mpk_hole_t h = {.start = c.start, .end = c.end, .slot = c.key, .number = vk_number(w),
+                        .prot = c.prot};
         if (vk_state(w) == VK_LIVE)
             hole_add(&h);
     }
@@ -112,12 +110,10 @@ void _mpk_remap_collect(mpk_remap_t *rm, uintptr_t a, uintptr_t b)
     mpk_ranges_t *m = &G->ranges;
     rm->n = 0;
     for (size_t i = mpk_ranges_lower_bound(m, a); i < m->n && m->v[i].start < b; i++) {
-        uint64_t w = atomic_load(&G->vkeys[m->v[i].key].word);
-        mpk_remap_piece_t p = {.start = m->v[i].start > a ? m->v[i].start : a,
-                               .end = m->v[i].end < b ? m->v[i].end : b,
-                               .slot = m->v[i].key,
-                               .number = vk_number(w),
-                               .prot = m->v[i].prot};
+        mpk_range_t c = mpk_range_clip(&m->v[i], a, b);
+        uint64_t w = atomic_load(&G->vkeys[c.key].word);
+        mpk_remap_piece_t p = {.start = c.start, .end = c.end, .slot = c.key, .number = vk_number(w),
+                               .prot = c.prot};
         if (vk_state(w) == VK_LIVE)
             add_piece(rm, &p);
     }

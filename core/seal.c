@@ -69,8 +69,8 @@ int _mpk_seal_check_slow(uintptr_t a, uintptr_t b, const char *op)
     bool refuse = false;
     mpk_ranges_t *m = &G->ranges;
     for (size_t i = mpk_ranges_lower_bound(m, a); i < m->n && m->v[i].start < b; i++) {
-        uint32_t slot = m->v[i].key;
-        uintptr_t lo = m->v[i].start > a ? m->v[i].start : a, hi = m->v[i].end < b ? m->v[i].end : b;
+        mpk_range_t c = mpk_range_clip(&m->v[i], a, b);
+        uint32_t slot = c.key;
         int how = seal_of(slot);
         unsigned j;
         if (how == MPK_SEALED_NO)
@@ -79,9 +79,9 @@ int _mpk_seal_check_slow(uintptr_t a, uintptr_t b, const char *op)
         for (j = 0; j < n && seen[j].slot != slot; j++)
             ;
         if (j == n && n < SEAL_MAX_KEYS)
-            seen[n++] = (seal_hit_t){slot, lo, hi};
+            seen[n++] = (seal_hit_t){slot, c.start, c.end};
         else
-            seen[j < n ? j : n - 1].hi = hi;
+            seen[j < n ? j : n - 1].hi = c.end;
     }
     for (unsigned j = 0; j < n; j++)
         report(op, seen[j].slot, seen[j].lo, seen[j].hi, refuse);
