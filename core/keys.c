@@ -33,11 +33,24 @@ static void report_exceeded(void)
     uintptr_t pcs[MPK_EV_PCS_MAX];
     unsigned n = 0, hwm = atomic_load(&G->slot_hwm);
     mpk_event_t ev = {.kind = MPK_EV_KEYS_EXCEEDED, .op = "pkey_alloc", .key = G->live_keys, .pcs = pcs};
+    uint32_t raw = atomic_load(&G->raw_keys);
     for (uint32_t s = 1; s < hwm && n < MPK_EV_PCS_MAX; s++)
         if (vk_state(atomic_load(&G->vkeys[s].word)) == VK_LIVE && G->alloc_pc[s])
             pcs[n++] = G->alloc_pc[s];
+    for (int hw = 1; hw < MPK_HW_KEYS && n < MPK_EV_PCS_MAX; hw++)
+        if ((raw & (1u << hw)) && G->raw_pc[hw])
+            pcs[n++] = G->raw_pc[hw];
+    ev.key += (int)__builtin_popcount(raw);
     ev.npcs = n;
     _mpk_report(&ev);
+}
+
+/* Lock held. A key was taken, virtual or through syscall(): the record when the program's keys
+ * reach more than the hardware could ever hold for virtual keys beside the metadata key. */
+static void note_key_taken(void)
+{
+    if (G->live_keys + (uint32_t)__builtin_popcount(atomic_load(&G->raw_keys)) == MPK_HW_KEYS - 1)
+        report_exceeded();
 }
 
 /* Lock held. The new key's slot: every thread but t has it closed at every depth (marked as
@@ -73,8 +86,7 @@ static int new_key(mpk_thread_t *t, unsigned rights, const void *caller)
     if (k->to_all)
         _mpk_set_all_locked(slot, rights, t);
     G->live_keys++;
-    if (G->live_keys == MPK_HW_KEYS - 1) /* more than the hardware could ever hold for it */
-        report_exceeded();
+    note_key_taken();
     return number;
 }
 
@@ -95,6 +107,53 @@ int _mpk_pkey_alloc(unsigned flags, unsigned rights, const void *caller)
     gen = atomic_load(&t->sync_gen);
     _mpk_lock(&G->lock, &saved);
     r = G->live_keys >= G->cfg.max_keys ? -ENOSPC : new_key(t, rights, caller);
+    _mpk_unlock(&G->lock, &saved);
+    _mpk_leave_with(t, gen, _mpk_pkru_derive(t, t->depth, mpk_rdpkru()));
+    return r;
+}
+
+/* Lock held: the program holds hardware key hw from syscall(), which caller asked for. */
+static void raw_taken(int hw, const void *caller)
+{
+    G->raw_pc[hw] = (uintptr_t)caller;
+    atomic_fetch_or(&G->raw_keys, 1u << hw);
+}
+
+/* Lock held: the program gave hardware key hw back to the kernel. */
+static void raw_freed(int hw)
+{
+    if (hw > 0 && hw < MPK_HW_KEYS)
+        atomic_fetch_and(&G->raw_keys, ~(1u << hw));
+}
+
+/* Keys through syscall() are the kernel's own: the kernel numbers them (the lowest free first,
+ * a freed number again), writes the caller's PKRU bits, and says ENOSPC when it has none left.
+ * The kernel's protection_keys selftest allocates this way and then drives PKRU with its own
+ * WRPKRU, which only hardware numbers can work with. The library only remembers who took the
+ * key, for keys_exceeded; once virtual keys are in play the key is foreign to the manager (never
+ * handed to a virtual key, pkey_set and pkey_get reach its hardware bits). */
+int _mpk_pkey_alloc_raw(unsigned flags, unsigned rights, const void *caller)
+{
+    mpk_thread_t *t;
+    sigset_t saved;
+    uint32_t gen;
+    int r = (int)mpk_sys_pkey_alloc(flags, rights);
+    if (r <= 0 || r >= MPK_HW_KEYS)
+        return r;
+    if (!_mpk_in_play()) {
+        /* Nothing is protected yet; the lock keeps out an activation that would be. */
+        _mpk_lock(&G->lock, &saved);
+        raw_taken(r, caller);
+        _mpk_unlock(&G->lock, &saved);
+        return r;
+    }
+    t = _mpk_thread();
+    if (!t)
+        return r;
+    gen = atomic_load(&t->sync_gen);
+    _mpk_lock(&G->lock, &saved);
+    raw_taken(r, caller);
+    note_key_taken();
     _mpk_unlock(&G->lock, &saved);
     _mpk_leave_with(t, gen, _mpk_pkru_derive(t, t->depth, mpk_rdpkru()));
     return r;
@@ -149,8 +208,15 @@ int _mpk_pkey_free(int key)
     sigset_t saved;
     uint32_t slot, gen;
     int r;
-    if (!_mpk_in_play())
-        return (int)mpk_sys_pkey_free(key);
+    if (!_mpk_in_play()) {
+        r = (int)mpk_sys_pkey_free(key);
+        if (r == 0 && key > 0 && key < MPK_HW_KEYS && (atomic_load(&G->raw_keys) & (1u << key))) {
+            _mpk_lock(&G->lock, &saved);
+            raw_freed(key);
+            _mpk_unlock(&G->lock, &saved);
+        }
+        return r;
+    }
     t = _mpk_thread();
     if (!t)
         return -ENOMEM;
@@ -161,8 +227,10 @@ int _mpk_pkey_free(int key)
         r = _mpk_key_free_locked(slot, key);
     else if (_mpk_foreign_hw_key(key)) {
         r = (int)mpk_sys_pkey_free(key);
-        if (r == 0)
+        if (r == 0) {
             G->kernel_dry = 0; /* the kernel has a key to give again */
+            raw_freed(key);
+        }
     } else
         r = -EINVAL;
     _mpk_unlock(&G->lock, &saved);
