@@ -29,6 +29,7 @@ typedef struct mpk_settings {
                              process_vm_writev on this process (core/selfwrite.c) */
     int sealed;           /* MPK_SEALED_*: the program's own mprotect, mremap, madvise of the
                              pages of its keys (core/seal.c) */
+    int numbers;          /* MPK_NUMBERS_*: whether a freed key's number comes back (core/vkey.c) */
     int virtualize;       /* 0: part-1 semantics, pkey_alloc fails once hardware keys run out */
     int wx_enable;        /* [wx]: turn RW<->RX mprotect flips into thread-local rights */
     int wx_cross_allow;   /* writes by other threads during a window: let through (reported) */
