@@ -49,7 +49,9 @@ static void report_exceeded(void)
  * reach more than the hardware could ever hold for virtual keys beside the metadata key. */
 static void note_key_taken(void)
 {
-    if (G->live_keys + (uint32_t)__builtin_popcount(atomic_load(&G->raw_keys)) == MPK_HW_KEYS - 1)
+    uint32_t raw = atomic_load(&G->raw_keys);
+    /* Without -mpopcnt the count is a call into libgcc: none while no raw key is held. */
+    if (G->live_keys + (raw ? (uint32_t)__builtin_popcount(raw) : 0) == MPK_HW_KEYS - 1)
         report_exceeded();
 }
 
