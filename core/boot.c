@@ -31,6 +31,7 @@ void _mpk_settings_default(mpk_settings_t *s)
     s->on_remap = MPK_DEFAULT_ON_REMAP;
     s->self_write = MPK_DEFAULT_SELF_WRITE;
     s->sealed = MPK_DEFAULT_SEALED;
+    s->numbers = MPK_DEFAULT_NUMBERS;
     s->virtualize = MPK_DEFAULT_EVICT != MPK_EVICT_NONE;
     s->wx_enable = MPK_DEFAULT_WX_ENABLE;
     s->wx_cross_allow = MPK_DEFAULT_WX_CROSS_THREAD == MPK_WX_CROSS_ALLOW;

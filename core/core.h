@@ -19,6 +19,9 @@ int _mpk_activate(void);
 /* Protection keys (design.md §3). caller: the code that asked for the key (the return address
  * of the program's call), which keys_exceeded names; NULL when unknown. */
 int _mpk_pkey_alloc(unsigned flags, unsigned rights, const void *caller);
+/* syscall(SYS_pkey_alloc): the kernel's key itself (hardware number, the kernel's PKRU bits and
+ * exhaustion), as a program that drives keys itself expects; caller as for _mpk_pkey_alloc. */
+int _mpk_pkey_alloc_raw(unsigned flags, unsigned rights, const void *caller);
 int _mpk_pkey_free(int key);
 int _mpk_pkey_mprotect(void *addr, size_t len, int prot, int key);
 int _mpk_pkey_set(int key, unsigned rights);

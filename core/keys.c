@@ -33,11 +33,54 @@ static void report_exceeded(void)
     uintptr_t pcs[MPK_EV_PCS_MAX];
     unsigned n = 0, hwm = atomic_load(&G->slot_hwm);
     mpk_event_t ev = {.kind = MPK_EV_KEYS_EXCEEDED, .op = "pkey_alloc", .key = G->live_keys, .pcs = pcs};
+    uint32_t raw = atomic_load(&G->raw_keys);
     for (uint32_t s = 1; s < hwm && n < MPK_EV_PCS_MAX; s++)
         if (vk_state(atomic_load(&G->vkeys[s].word)) == VK_LIVE && G->alloc_pc[s])
             pcs[n++] = G->alloc_pc[s];
+    for (int hw = 1; hw < MPK_HW_KEYS && n < MPK_EV_PCS_MAX; hw++)
+        if ((raw & (1u << hw)) && G->raw_pc[hw])
+            pcs[n++] = G->raw_pc[hw];
+    ev.key += (int)__builtin_popcount(raw);
     ev.npcs = n;
     _mpk_report(&ev);
+}
+
+/* Lock held. A key was taken, virtual or through syscall(): the record when the program's keys
+ * reach more than the hardware could ever hold for virtual keys beside the metadata key. */
+static void note_key_taken(void)
+{
+    uint32_t raw = atomic_load(&G->raw_keys);
+    /* Without -mpopcnt the count is a call into libgcc: none while no raw key is held. */
+    if (G->live_keys + (raw ? (uint32_t)__builtin_popcount(raw) : 0) == MPK_HW_KEYS - 1)
+        report_exceeded();
+}
+
+/* Lock held. What every new key of the program's starts with, fresh or taken over. */
+static void start_key(mpk_vkey_t *k, uint32_t slot, int number, mpk_thread_t *t, const void *caller)
+{
+    k->lru = ++G->tick;
+    k->pinned = number < MPK_HW_KEYS && (G->cfg.pins & (1u << number));
+    k->owner = atomic_load(&t->tid);
+    k->to_all = G->cfg.new_key == MPK_NEW_KEY_ALL_THREADS;
+    G->alloc_pc[slot] = (uintptr_t)caller;
+}
+
+/* Lock held; numbers = kernel. The number of a freed key whose pages still carry it comes back
+ * with them, as the kernel's does: the pages stay where they are (on its hardware key, or
+ * evicted), every other thread keeps the rights it had and only t gets `rights`. */
+static int take_over(mpk_thread_t *t, uint32_t slot, unsigned rights, const void *caller)
+{
+    mpk_vkey_t *k = &G->vkeys[slot];
+    uint64_t w = atomic_load(&k->word);
+    int number = (int)vk_number(w);
+    start_key(k, slot, number, t, caller);
+    _mpk_thread_view(t, t->depth)[slot] = (uint8_t)rights;
+    atomic_store(&k->word, vk_word((uint32_t)number, VK_LIVE, vk_hw(w)));
+    if (k->to_all)
+        _mpk_set_all_locked(slot, rights, t);
+    G->live_keys++;
+    note_key_taken();
+    return number;
 }
 
 /* Lock held. The new key's slot: every thread but t has it closed at every depth (marked as
@@ -47,22 +90,22 @@ static void report_exceeded(void)
  * access), which needs the key's hardware key settled first. */
 static int new_key(mpk_thread_t *t, unsigned rights, const void *caller)
 {
-    int hw = _mpk_cache_take(t), number;
-    uint32_t slot;
+    uint32_t slot = G->cfg.numbers == MPK_NUMBERS_KERNEL ? _mpk_vkey_kernel_slot() : 0;
+    int hw, number;
     mpk_vkey_t *k;
+    if (slot && vk_state(atomic_load(&G->vkeys[slot].word)) == VK_ZOMBIE)
+        return take_over(t, slot, rights, caller);
+    hw = _mpk_cache_take(t);
     if (!hw && !G->cfg.virtualize)
         return -ENOSPC; /* part-1 semantics: as many keys as the hardware has */
-    slot = _mpk_vkey_new_slot(hw);
+    if (!slot)
+        slot = _mpk_vkey_new_slot(hw);
     number = slot ? _mpk_vkey_number(slot) : 0;
     if (!number)
         return -ENOSPC;
     k = &G->vkeys[slot];
     k->bytes = 0;
-    k->lru = ++G->tick;
-    k->pinned = number < MPK_HW_KEYS && (G->cfg.pins & (1u << number));
-    k->owner = atomic_load(&t->tid);
-    k->to_all = G->cfg.new_key == MPK_NEW_KEY_ALL_THREADS;
-    G->alloc_pc[slot] = (uintptr_t)caller;
+    start_key(k, slot, number, t, caller);
     _mpk_threads_close_slot(slot, t);
     _mpk_thread_view(t, t->depth)[slot] = (uint8_t)rights;
     atomic_store(&k->word, vk_word((uint32_t)number, VK_LIVE, 0));
@@ -73,8 +116,7 @@ static int new_key(mpk_thread_t *t, unsigned rights, const void *caller)
     if (k->to_all)
         _mpk_set_all_locked(slot, rights, t);
     G->live_keys++;
-    if (G->live_keys == MPK_HW_KEYS - 1) /* more than the hardware could ever hold for it */
-        report_exceeded();
+    note_key_taken();
     return number;
 }
 
@@ -95,6 +137,73 @@ int _mpk_pkey_alloc(unsigned flags, unsigned rights, const void *caller)
     gen = atomic_load(&t->sync_gen);
     _mpk_lock(&G->lock, &saved);
     r = G->live_keys >= G->cfg.max_keys ? -ENOSPC : new_key(t, rights, caller);
+    _mpk_unlock(&G->lock, &saved);
+    _mpk_leave_with(t, gen, _mpk_pkru_derive(t, t->depth, mpk_rdpkru()));
+    return r;
+}
+
+/* Lock held: the program holds hardware key hw from syscall(), which caller asked for. */
+static void raw_taken(int hw, const void *caller)
+{
+    G->raw_pc[hw] = (uintptr_t)caller;
+    atomic_fetch_or(&G->raw_keys, 1u << hw);
+}
+
+/* Lock held: the program gave hardware key hw back to the kernel. */
+static void raw_freed(int hw)
+{
+    if (hw > 0 && hw < MPK_HW_KEYS)
+        atomic_fetch_and(&G->raw_keys, ~(1u << hw));
+}
+
+/* Lock held. Under numbers = kernel a virtual key may carry a number 1..15 on another hardware
+ * key, so the kernel can give the program that number as a raw key too: one number, two keys.
+ * Such keys are held back while the kernel is asked again, and then given back; the program
+ * gets the next free hardware number, or ENOSPC. */
+static int raw_unshared(int r, unsigned flags, unsigned rights)
+{
+    int held[MPK_HW_KEYS], n = 0;
+    while (r > 0 && r < MPK_HW_KEYS && G->cfg.numbers == MPK_NUMBERS_KERNEL &&
+           vk_state(atomic_load(&G->vkeys[r].word)) != VK_FREE) {
+        held[n++] = r;
+        r = (int)mpk_sys_pkey_alloc(flags, rights);
+    }
+    while (n > 0)
+        mpk_sys_pkey_free(held[--n]);
+    return r;
+}
+
+/* Keys through syscall() are the kernel's own: the kernel numbers them (the lowest free first,
+ * a freed number again), writes the caller's PKRU bits, and says ENOSPC when it has none left.
+ * The kernel's protection_keys selftest allocates this way and then drives PKRU with its own
+ * WRPKRU, which only hardware numbers can work with. The library only remembers who took the
+ * key, for keys_exceeded; once virtual keys are in play the key is foreign to the manager (never
+ * handed to a virtual key, pkey_set and pkey_get reach its hardware bits). */
+int _mpk_pkey_alloc_raw(unsigned flags, unsigned rights, const void *caller)
+{
+    mpk_thread_t *t;
+    sigset_t saved;
+    uint32_t gen;
+    int r = (int)mpk_sys_pkey_alloc(flags, rights);
+    if (r <= 0 || r >= MPK_HW_KEYS)
+        return r;
+    if (!_mpk_in_play()) {
+        /* Nothing is protected yet; the lock keeps out an activation that would be. */
+        _mpk_lock(&G->lock, &saved);
+        raw_taken(r, caller);
+        _mpk_unlock(&G->lock, &saved);
+        return r;
+    }
+    t = _mpk_thread();
+    if (!t)
+        return r;
+    gen = atomic_load(&t->sync_gen);
+    _mpk_lock(&G->lock, &saved);
+    r = raw_unshared(r, flags, rights);
+    if (r > 0) {
+        raw_taken(r, caller);
+        note_key_taken();
+    }
     _mpk_unlock(&G->lock, &saved);
     _mpk_leave_with(t, gen, _mpk_pkru_derive(t, t->depth, mpk_rdpkru()));
     return r;
@@ -149,8 +258,15 @@ int _mpk_pkey_free(int key)
     sigset_t saved;
     uint32_t slot, gen;
     int r;
-    if (!_mpk_in_play())
-        return (int)mpk_sys_pkey_free(key);
+    if (!_mpk_in_play()) {
+        r = (int)mpk_sys_pkey_free(key);
+        if (r == 0 && key > 0 && key < MPK_HW_KEYS && (atomic_load(&G->raw_keys) & (1u << key))) {
+            _mpk_lock(&G->lock, &saved);
+            raw_freed(key);
+            _mpk_unlock(&G->lock, &saved);
+        }
+        return r;
+    }
     t = _mpk_thread();
     if (!t)
         return -ENOMEM;
@@ -161,8 +277,10 @@ int _mpk_pkey_free(int key)
         r = _mpk_key_free_locked(slot, key);
     else if (_mpk_foreign_hw_key(key)) {
         r = (int)mpk_sys_pkey_free(key);
-        if (r == 0)
+        if (r == 0) {
             G->kernel_dry = 0; /* the kernel has a key to give again */
+            raw_freed(key);
+        }
     } else
         r = -EINVAL;
     _mpk_unlock(&G->lock, &saved);
@@ -242,6 +360,29 @@ again:
     return 0;
 }
 
+/* numbers = kernel: glibc's pkey_set and pkey_get refuse only numbers outside 0..15, so on a
+ * number 1..15 that no key carries now they reach the thread's bits for it (glibc's tst-pkey
+ * saves and restores the rights of keys it freed). Here those bits are the thread's view of the
+ * number's slot (its number never changes under this setting): for a freed key whose pages
+ * still carry the number they govern those pages, as the kernel's PKRU bits would; otherwise
+ * they wait there, as the kernel's bits do, for the number's next key. */
+static bool kernel_dead_number(int key)
+{
+    return G->cfg.numbers == MPK_NUMBERS_KERNEL && key > 0 && key < MPK_HW_KEYS;
+}
+
+/* Never refused, as glibc's: a freed key that dies meanwhile leaves its number closed here. */
+static void set_dead_number(mpk_thread_t *t, int key, unsigned rights)
+{
+    uint32_t slot = (uint32_t)key;
+    if (vk_state(atomic_load(&G->vkeys[slot].word)) == VK_ZOMBIE) {
+        (void)_mpk_rights_set(t, slot, (uint32_t)key, rights);
+        return;
+    }
+    t->views[t->depth][slot] = (uint8_t)rights;
+    _mpk_leave(t, atomic_load(&t->sync_gen));
+}
+
 int _mpk_pkey_set(int key, unsigned rights)
 {
     mpk_thread_t *t;
@@ -259,6 +400,9 @@ int _mpk_pkey_set(int key, unsigned rights)
             return 0;
     } else if (key == 0 || _mpk_foreign_hw_key(key)) {
         return set_hw_bits(t, atomic_load(&t->sync_gen), key, rights);
+    } else if (kernel_dead_number(key)) {
+        set_dead_number(t, key, rights);
+        return 0;
     } else {
         _mpk_leave(t, atomic_load(&t->sync_gen));
     }
@@ -288,6 +432,8 @@ static __attribute__((noinline)) int pkey_get_slow(int key)
         r = t->views[t->depth][slot] & MPK_RIGHTS_MASK;
     else if (key == 0 || _mpk_foreign_hw_key(key))
         r = (int)mpk_pkru_bits(mpk_rdpkru(), key);
+    else if (kernel_dead_number(key))
+        r = t->views[t->depth][key] & MPK_RIGHTS_MASK; /* see set_dead_number */
     else
         r = -EINVAL;
     _mpk_leave(t, gen);

@@ -29,6 +29,7 @@ typedef struct mpk_settings {
                              process_vm_writev on this process (core/selfwrite.c) */
     int sealed;           /* MPK_SEALED_*: the program's own mprotect, mremap, madvise of the
                              pages of its keys (core/seal.c) */
+    int numbers;          /* MPK_NUMBERS_*: whether a freed key's number comes back (core/vkey.c) */
     int virtualize;       /* 0: part-1 semantics, pkey_alloc fails once hardware keys run out */
     int wx_enable;        /* [wx]: turn RW<->RX mprotect flips into thread-local rights */
     int wx_cross_allow;   /* writes by other threads during a window: let through (reported) */
@@ -173,6 +174,8 @@ typedef struct mpk_state {
     uint32_t live_keys;
     _Atomic uint32_t hw[MPK_HW_KEYS];
     uint32_t hw_held;         /* hardware keys we hold for virtual keys (not the metadata key) */
+    _Atomic uint32_t raw_keys; /* bit k: the program holds hardware key k from syscall(SYS_pkey_alloc) */
+    uintptr_t raw_pc[MPK_HW_KEYS]; /* the code that took each (keys_exceeded names it) */
     /* The kernel had no key to give when last asked, with exec_only_maybe as it is in
      * kernel_dry - 1: a miss then takes a spare or evicts without asking it again (two failed
      * system calls a miss). Cleared when a key goes back to the kernel through us. */

@@ -1,6 +1,7 @@
 /* core/vkey.c: slot allocation for the virtual-key table (lock held). Slots 1..15 are kept for
  * numbers equal to their hardware key; later keys take slots from 16 up, then reuse retired
- * slots at a higher generation, so a number is never handed out twice. */
+ * slots at a higher generation, so a number is never handed out twice (numbers = unique). Under
+ * numbers = kernel, numbers 1..15 come back as the kernel's do, lowest first. */
 #include "core/vkey.h"
 
 #include "core/cache.h"
@@ -52,6 +53,26 @@ uint32_t _mpk_vkey_new_slot(int hw)
     return slot;
 }
 
+static bool kernel_numbers(uint32_t slot)
+{
+    return G->cfg.numbers == MPK_NUMBERS_KERNEL && slot < IDENTITY_SLOTS;
+}
+
+uint32_t _mpk_vkey_kernel_slot(void)
+{
+    uint32_t raw = atomic_load(&G->raw_keys);
+    for (uint32_t slot = 1; slot < IDENTITY_SLOTS; slot++) {
+        mpk_vkey_t *k = &G->vkeys[slot];
+        unsigned state = vk_state(atomic_load(&k->word));
+        /* A zombie of the library's own (owner 0) never sits in 1..15; the check keeps it so. */
+        if (!(raw & (1u << slot)) && (state == VK_FREE || (state == VK_ZOMBIE && k->owner))) {
+            bump_hwm(slot);
+            return slot;
+        }
+    }
+    return 0;
+}
+
 uint32_t _mpk_vkey_new_own(mpk_thread_t *t, unsigned rights)
 {
     uint32_t slot = _mpk_vkey_new_slot(0), number = slot ? (uint32_t)_mpk_vkey_number(slot) : 0;
@@ -79,11 +100,13 @@ void _mpk_vkey_retire(uint32_t slot)
     mpk_vkey_t *k = &G->vkeys[slot];
     _mpk_heap_forget(slot); /* its chunks went with the pages */
     atomic_store(&k->word, vk_word(0, VK_FREE, 0));
-    k->gen++;
     k->pinned = 0;
     k->wx = 0;
     k->region = 0;
     k->bytes = 0;
+    if (kernel_numbers(slot))
+        return; /* same number next time, found by _mpk_vkey_kernel_slot */
+    k->gen++;
     /* Identity slots wait for their turn in the stack like any other once used. */
     if (_mpk_vkey_number(slot) != 0)
         G->free_slots[G->n_free_slots++] = slot;

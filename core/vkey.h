@@ -31,6 +31,12 @@ static inline uint32_t _mpk_vkey_slot(int number, uint64_t *word)
  * keeps working); otherwise a free slot from 16 up. 0 when none is left. */
 uint32_t _mpk_vkey_new_slot(int hw);
 
+/* Lock held; numbers = kernel. The kernel's choice of number for the program's next key: the
+ * lowest of 1..15 that is not live (never used, freed, or a freed key whose pages still carry
+ * it, which the new key then takes over) and not a raw hardware key of the program's. 0 when
+ * all fifteen are taken: the next number comes from 16 up, never reused. */
+uint32_t _mpk_vkey_kernel_slot(void);
+
 /* Lock held. A key of the library's own (a W^X region's, a [region] rule's): a zombie from
  * birth, so the program gets no number for it, can neither set rights on it nor free it, and
  * it dies with its last page. Every thread's view of it is `rights`; it goes onto a hardware
@@ -42,7 +48,8 @@ uint32_t _mpk_vkey_new_own(mpk_thread_t *t, unsigned rights);
 int _mpk_vkey_number(uint32_t slot);
 
 /* Lock held. The key in slot is gone for good (no live number, no pages): its slot becomes
- * free for a later key with a higher generation. */
+ * free for a later key with a higher generation (under numbers = kernel, slots 1..15 keep
+ * their number and wait for _mpk_vkey_kernel_slot). */
 void _mpk_vkey_retire(uint32_t slot);
 
 /* A hardware key number the program allocated itself with a raw system call: not ours, but

@@ -51,6 +51,7 @@ enum mpk_config_key {
     MPK_KEY_ON_REMAP,
     MPK_KEY_SELF_WRITE,
     MPK_KEY_SEALED,
+    MPK_KEY_NUMBERS,
     MPK_KEY_WX_ENABLE,
     MPK_KEY_WX_CROSS_THREAD,
     MPK_KEY_WX_RWX,
@@ -117,6 +118,7 @@ struct mpk_config {
     enum mpk_on_remap on_remap; /* a fresh mapping over a live key's pages: reset or keep */
     enum mpk_self_write self_write; /* writes to this process past PKRU, through the kernel */
     enum mpk_seal sealed; /* mprotect, mremap, madvise of a key's pages outside the API */
+    enum mpk_numbers numbers; /* unique: a freed number never comes back; kernel: as the kernel's */
     struct mpk_wx wx;
     unsigned nregions;
     struct mpk_region regions[MPK_CONFIG_REGIONS_MAX];

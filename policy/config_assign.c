@@ -65,6 +65,7 @@ static void apply_main(struct mpk_config *c, const struct cfg_key *k, const stru
     case MPK_KEY_ON_REMAP: c->on_remap = (enum mpk_on_remap)v->num; break;
     case MPK_KEY_SELF_WRITE: c->self_write = (enum mpk_self_write)v->num; break;
     case MPK_KEY_SEALED: c->sealed = (enum mpk_seal)v->num; break;
+    case MPK_KEY_NUMBERS: c->numbers = (enum mpk_numbers)v->num; break;
     case MPK_KEY_WX_ENABLE: c->wx.enable = v->num != 0; break;
     case MPK_KEY_WX_CROSS_THREAD: c->wx.cross_thread = (enum mpk_wx_cross_thread)v->num; break;
     case MPK_KEY_WX_RWX: c->wx.rwx = (enum mpk_wx_rwx)v->num; break;

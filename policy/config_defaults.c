@@ -22,6 +22,7 @@ void mpk_config_defaults(struct mpk_config *c)
     c->on_remap = MPK_DEFAULT_ON_REMAP;
     c->self_write = MPK_DEFAULT_SELF_WRITE;
     c->sealed = MPK_DEFAULT_SEALED;
+    c->numbers = MPK_DEFAULT_NUMBERS;
     c->wx.enable = MPK_DEFAULT_WX_ENABLE;
     c->wx.cross_thread = MPK_DEFAULT_WX_CROSS_THREAD;
     c->wx.rwx = MPK_DEFAULT_WX_RWX;

@@ -14,6 +14,7 @@ static const char *const new_key_rules[] = { "this_thread", "all_threads", NULL 
 static const char *const remap_rules[] = { "reset", "keep", NULL };
 static const char *const self_write_actions[] = { "allow", "audit", "refuse", NULL };
 static const char *const sealed_actions[] = { "no", "audit", "refuse", NULL };
+static const char *const number_rules[] = { "unique", "kernel", NULL };
 static const char *const rights[] = { "none", "read", "rw", NULL };
 static const char *const deny_allow[] = { "deny", "allow", NULL };
 static const char *const rwx_actions[] = { "allow", "audit", "deny", NULL };
@@ -36,6 +37,7 @@ static const struct cfg_key keys[] = {
     { "on_remap", SEC_LIBMPK, MPK_KEY_ON_REMAP, KIND_WORD, remap_rules, 0, 0 },
     { "self_write", SEC_LIBMPK, MPK_KEY_SELF_WRITE, KIND_WORD, self_write_actions, 0, 0 },
     { "sealed", SEC_LIBMPK, MPK_KEY_SEALED, KIND_WORD, sealed_actions, 0, 0 },
+    { "numbers", SEC_LIBMPK, MPK_KEY_NUMBERS, KIND_WORD, number_rules, 0, 0 },
     { "enable", SEC_WX, MPK_KEY_WX_ENABLE, KIND_WORD, off_on, 0, 0 },
     { "cross_thread", SEC_WX, MPK_KEY_WX_CROSS_THREAD, KIND_WORD, deny_allow, 0, 0 },
     { "rwx", SEC_WX, MPK_KEY_WX_RWX, KIND_WORD, rwx_actions, 0, 0 },

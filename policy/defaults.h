@@ -18,6 +18,7 @@ enum mpk_new_key { MPK_NEW_KEY_THIS_THREAD, MPK_NEW_KEY_ALL_THREADS };
 enum mpk_on_remap { MPK_REMAP_RESET, MPK_REMAP_KEEP };
 enum mpk_self_write { MPK_SELF_WRITE_ALLOW, MPK_SELF_WRITE_AUDIT, MPK_SELF_WRITE_REFUSE };
 enum mpk_seal { MPK_SEALED_NO, MPK_SEALED_AUDIT, MPK_SEALED_REFUSE };
+enum mpk_numbers { MPK_NUMBERS_UNIQUE, MPK_NUMBERS_KERNEL };
 enum mpk_wx_cross_thread { MPK_WX_CROSS_DENY, MPK_WX_CROSS_ALLOW };
 enum mpk_wx_rwx { MPK_WX_RWX_ALLOW, MPK_WX_RWX_AUDIT, MPK_WX_RWX_DENY };
 
@@ -37,6 +38,7 @@ enum mpk_wx_rwx { MPK_WX_RWX_ALLOW, MPK_WX_RWX_AUDIT, MPK_WX_RWX_DENY };
 #define MPK_DEFAULT_ON_REMAP MPK_REMAP_RESET /* the kernel's rule */
 #define MPK_DEFAULT_SELF_WRITE MPK_SELF_WRITE_AUDIT /* the call goes on as without libmpk */
 #define MPK_DEFAULT_SEALED MPK_SEALED_NO /* the kernel's rule: the program may change its mappings */
+#define MPK_DEFAULT_NUMBERS MPK_NUMBERS_UNIQUE /* a freed number never comes back */
 
 /* [wx] */
 #define MPK_DEFAULT_WX_ENABLE false

@@ -11,6 +11,13 @@ long _mpk_preload_pkey_alloc(unsigned flags, unsigned rights, const void *caller
     return mpk_ret(_mpk_pkey_alloc(flags, rights, caller));
 }
 
+long _mpk_preload_pkey_alloc_raw(unsigned flags, unsigned rights, const void *caller)
+{
+    if (!mpk_up())
+        return mpk_ret(mpk_sys_pkey_alloc(flags, rights));
+    return mpk_ret(_mpk_pkey_alloc_raw(flags, rights, caller));
+}
+
 MPK_EXPORT int pkey_alloc(unsigned int flags, unsigned int rights)
 {
     return (int)_mpk_preload_pkey_alloc(flags, rights, __builtin_return_address(0));

@@ -46,8 +46,9 @@ mpk_setname_fn _mpk_real_setname(void);
 void _mpk_resolve_all(void);
 void _mpk_resolve_io(void); /* preload/io.c */
 
-/* pkey_alloc for the key calls and for syscall(SYS_pkey_alloc) (preload/pkey.c): caller is the
- * program's code that asked, named by keys_exceeded. */
+/* pkey_alloc (preload/pkey.c), a virtual key, and syscall(SYS_pkey_alloc), the kernel's key:
+ * caller is the program's code that asked, named by keys_exceeded. */
 long _mpk_preload_pkey_alloc(unsigned flags, unsigned rights, const void *caller);
+long _mpk_preload_pkey_alloc_raw(unsigned flags, unsigned rights, const void *caller);
 
 #endif

@@ -19,6 +19,7 @@ void _mpk_settings_from_config(const struct mpk_config *c, mpk_settings_t *s)
     s->on_remap = (int)c->on_remap;
     s->self_write = (int)c->self_write;
     s->sealed = (int)c->sealed;
+    s->numbers = (int)c->numbers;
     s->wx_enable = c->wx.enable;
     s->wx_cross_allow = c->wx.cross_thread == MPK_WX_CROSS_ALLOW;
     s->wx_rwx = (int)c->wx.rwx;

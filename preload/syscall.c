@@ -1,7 +1,8 @@
 /* preload/syscall.c: glibc's syscall(), for the numbers the library interposes by name (the
  * key calls, the memory calls, sigaction and the signal mask): a program that makes them this
- * way gets the same library as one that calls the functions. Every other number goes to the
- * kernel unchanged. */
+ * way gets the same library as one that calls the functions, but for SYS_pkey_alloc, which
+ * gives the kernel's own key (a program that allocates this way drives PKRU itself, with
+ * hardware numbers). Every other number goes to the kernel unchanged. */
 #include "preload/preload.h"
 
 #include "core/selfwrite.h"
@@ -27,7 +28,7 @@ MPK_EXPORT long syscall(long n, ...)
     va_end(ap);
     switch (n) {
     case SYS_pkey_alloc:
-        return _mpk_preload_pkey_alloc((unsigned)a[0], (unsigned)a[1], __builtin_return_address(0));
+        return _mpk_preload_pkey_alloc_raw((unsigned)a[0], (unsigned)a[1], __builtin_return_address(0));
     case SYS_pkey_free:
         return pkey_free((int)a[0]);
     case SYS_pkey_mprotect:

@@ -80,7 +80,7 @@ int main(void)
                 IT_CHECK(pkey_free(batch[i]) == 0, "pkey_free(%d)", batch[i]);
         }
     }
-    /* glibc's syscall() gets the same treatment as the functions. */
+    /* Through glibc's syscall(): the kernel's key, with the kernel's checks of a dead one. */
     {
         long sk = syscall(SYS_pkey_alloc, 0, 0);
         IT_CHECK(sk > 0 && syscall(SYS_pkey_free, sk) == 0, "syscall(SYS_pkey_alloc/free)");

@@ -30,7 +30,7 @@ static struct bad unknown[] = {
     BAD("[libmpk]\nfrobnicate = 1\n", 2, 1,
         "unknown key 'frobnicate' in [libmpk]: expected mode, log, log_format, backtrace, "
         "verbose, max_keys, hw_keys, evict, pin, on_free_in_use, on_bad_key, sync_signal, new_key, "
-        "on_remap, self_write or sealed"),
+        "on_remap, self_write, sealed or numbers"),
     BAD("[wx]\nenabled = on\n", 2, 1, "unknown key 'enabled' in [wx]; did you mean 'enable'?"),
     BAD("[region r]\nright = rw\n", 2, 1, "did you mean 'rights'?"),
     BAD("[libmkp]\n", 1, 2, "unknown section [libmkp]: expected [libmpk], [wx] or [region NAME];"
@@ -109,6 +109,7 @@ static struct bad values[] = {
     BAD("[libmpk]\non_remap = retag\n", 2, 12, "invalid value 'retag' for on_remap: expected reset or keep"),
     BAD("[libmpk]\nself_write = deny\n", 2, 14, "expected allow, audit or refuse"),
     BAD("[libmpk]\nsealed = yes\n", 2, 10, "invalid value 'yes' for sealed: expected no, audit or refuse"),
+    BAD("[libmpk]\nnumbers = reuse\n", 2, 11, "invalid value 'reuse' for numbers: expected unique or kernel"),
     BAD("[region r]\nmin_size = 1\nrights = rw\nsealed = on\n", 4, 10, "invalid value 'on' for sealed: expected no, audit or refuse"),
     BAD("[wx]\ncross_thread = maybe\n", 2, 16, "expected deny or allow"),
     BAD("[wx]\nrwx = warn\n", 2, 7, "expected allow, audit or deny"),

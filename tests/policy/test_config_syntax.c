@@ -35,6 +35,7 @@ Test(syntax, defaults_are_documented_values)
     cr_expect_eq(cfg.on_remap, MPK_REMAP_RESET);
     cr_expect_eq(cfg.self_write, MPK_SELF_WRITE_AUDIT);
     cr_expect_eq(cfg.sealed, MPK_SEALED_NO);
+    cr_expect_eq(cfg.numbers, MPK_NUMBERS_UNIQUE);
     cr_expect_not(cfg.wx.enable);
     cr_expect_eq(cfg.wx.cross_thread, MPK_WX_CROSS_DENY);
     cr_expect_eq(cfg.wx.rwx, MPK_WX_RWX_ALLOW);
@@ -77,7 +78,8 @@ Test(syntax, every_libmpk_key)
                        "new_key = all_threads\n"
                        "on_remap = keep\n"
                        "self_write = refuse\n"
-                       "sealed = refuse\n"), 0, "%s", err.msg);
+                       "sealed = refuse\n"
+                       "numbers = kernel\n"), 0, "%s", err.msg);
     cr_expect_eq(cfg.mode, MPK_MODE_AUDIT);
     cr_expect_str_eq(cfg.log, "/tmp/mpk.log");
     cr_expect_eq(cfg.log_format, MPK_LOG_JSON);
@@ -94,6 +96,7 @@ Test(syntax, every_libmpk_key)
     cr_expect_eq(cfg.on_remap, MPK_REMAP_KEEP);
     cr_expect_eq(cfg.self_write, MPK_SELF_WRITE_REFUSE);
     cr_expect_eq(cfg.sealed, MPK_SEALED_REFUSE);
+    cr_expect_eq(cfg.numbers, MPK_NUMBERS_KERNEL);
 }
 
 Test(syntax, every_enum_word)
@@ -102,7 +105,7 @@ Test(syntax, every_enum_word)
                             "on_free_in_use = refuse", "on_bad_key = refuse", "new_key = this_thread",
                             "on_remap = reset",
                             "self_write = allow",
-                            "sealed = no", "sealed = audit",
+                            "sealed = no", "sealed = audit", "numbers = unique",
                             "evict = lru",
                             "log_format = text", "backtrace = on", "verbose = off" };
 

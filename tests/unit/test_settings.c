@@ -15,11 +15,11 @@ static const char *describe(const mpk_settings_t *s, char *buf, size_t n)
     _mpk_format(buf, n,
                 "max_keys=%u hw_keys=%u evict=%d virtualize=%d pin=%x on_free_in_use=%d "
                 "on_bad_key_abort=%d sync_signal=%d new_key=%d on_remap=%d wx.enable=%d wx.cross_allow=%d wx.rwx=%d "
-                "wx.min_size=%zu self_write=%d sealed=%d",
+                "wx.min_size=%zu self_write=%d sealed=%d numbers=%d",
                 s->max_keys, s->hw_budget, s->evict, s->virtualize, (unsigned)s->pins,
                 s->on_free_in_use, s->on_bad_key_abort, s->sync_signal, s->new_key, s->on_remap,
                 s->wx_enable,
-                s->wx_cross_allow, s->wx_rwx, s->wx_min_size, s->self_write, s->sealed);
+                s->wx_cross_allow, s->wx_rwx, s->wx_min_size, s->self_write, s->sealed, s->numbers);
     return buf;
 }
 
@@ -67,6 +67,7 @@ Test(settings, each_choice_reaches_the_manager)
     c.on_remap = MPK_REMAP_KEEP;
     c.self_write = MPK_SELF_WRITE_REFUSE;
     c.sealed = MPK_SEALED_REFUSE;
+    c.numbers = MPK_NUMBERS_KERNEL;
     _mpk_settings_from_config(&c, &s);
     cr_expect_eq(s.evict, MPK_EVICT_RANDOM);
     cr_expect_eq(s.virtualize, 1);
@@ -78,6 +79,7 @@ Test(settings, each_choice_reaches_the_manager)
     cr_expect_eq(s.on_remap, MPK_REMAP_KEEP);
     cr_expect_eq(s.self_write, MPK_SELF_WRITE_REFUSE);
     cr_expect_eq(s.sealed, MPK_SEALED_REFUSE);
+    cr_expect_eq(s.numbers, MPK_NUMBERS_KERNEL);
 
     c.evict = MPK_EVICT_NONE;
     c.on_free_in_use = MPK_FREE_REFUSE;
@@ -86,6 +88,7 @@ Test(settings, each_choice_reaches_the_manager)
     c.on_remap = MPK_REMAP_RESET;
     c.self_write = MPK_SELF_WRITE_ALLOW;
     c.sealed = MPK_SEALED_AUDIT;
+    c.numbers = MPK_NUMBERS_UNIQUE;
     _mpk_settings_from_config(&c, &s);
     cr_expect_eq(s.virtualize, 0, "evict = none: no virtualisation");
     cr_expect_eq(s.evict, MPK_EVICT_LRU);
@@ -95,6 +98,7 @@ Test(settings, each_choice_reaches_the_manager)
     cr_expect_eq(s.on_remap, MPK_REMAP_RESET);
     cr_expect_eq(s.self_write, MPK_SELF_WRITE_ALLOW);
     cr_expect_eq(s.sealed, MPK_SEALED_AUDIT);
+    cr_expect_eq(s.numbers, MPK_NUMBERS_UNIQUE);
 
     c.evict = MPK_EVICT_LRU;
     c.on_free_in_use = MPK_FREE_KEEP;
