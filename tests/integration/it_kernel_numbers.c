@@ -2,11 +2,14 @@
  * key's number back as the kernel does, which glibc's tst-pkey relies on: the lowest number not
  * live comes first, and a freed number whose pages still exist comes back with them, every
  * other thread keeping the rights it had and only the caller getting the new key's; pkey_set
- * and pkey_get on a freed number reach the pages that still carry it, as glibc's. The same
- * program passes without libmpk; under the default (numbers = unique) no number comes back. */
+ * and pkey_get on a freed number reach the pages that still carry it, as glibc's. With the
+ * argument `raw`: syscall(SYS_pkey_alloc) never returns a number a virtual key carries (a
+ * virtual number 1..15 need not be its hardware key here). The same program passes without
+ * libmpk; under the default (numbers = unique) no number comes back. */
 #include "it.h"
 
 #include <pthread.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 enum { N = 3 };
@@ -29,13 +32,42 @@ static void *old_thread(void *arg)
     return NULL;
 }
 
-int main(void)
+/* A raw key held before any virtual key, then given back, while the virtual keys took other
+ * hardware keys: the kernel may then hand out a hardware number that a virtual key carries. */
+static int raw_keys(void)
+{
+    int raw = (int)syscall(SYS_pkey_alloc, 0, 0), v1, v2, v3, raw2;
+    char *page = it_page(1);
+    IT_CHECK(raw > 0, "syscall(SYS_pkey_alloc): %s", raw < 0 ? strerror(errno) : "");
+    v1 = pkey_alloc(0, 0);
+    v2 = pkey_alloc(0, 0);
+    IT_CHECK(v1 > 0 && v2 > 0 && v1 != raw && v2 != raw, "two keys beside raw key %d: %d %d", raw, v1, v2);
+    IT_CHECK(pkey_free(v1) == 0 && syscall(SYS_pkey_free, raw) == 0, "free %d and raw %d", v1, raw);
+    v3 = pkey_alloc(0, 0);
+    IT_CHECK(v3 == raw, "the lowest number, %d, comes back (got %d)", raw, v3);
+    raw2 = (int)syscall(SYS_pkey_alloc, 0, 0);
+    IT_CHECK(raw2 > 0 && raw2 != v2 && raw2 != v3, "a raw key %d shares no number with keys %d %d", raw2,
+             v2, v3);
+    if (raw2 > 0) {
+        IT_CHECK(syscall(SYS_pkey_mprotect, page, 4096, PROT_READ | PROT_WRITE, raw2) == 0,
+                 "pkey_mprotect with raw %d: %s", raw2, strerror(errno));
+        IT_CHECK(pkey_set(raw2, PKEY_DISABLE_ACCESS) == 0 && !it_probe_read(page),
+                 "raw key %d closed: its page refuses a read", raw2);
+        IT_CHECK(pkey_set(raw2, 0) == 0 && it_probe_write(page), "raw key %d opened: a write goes in", raw2);
+        IT_CHECK(syscall(SYS_pkey_free, raw2) == 0, "syscall(SYS_pkey_free, %d)", raw2);
+    }
+    return it_done("kernel_numbers raw");
+}
+
+int main(int argc, char **argv)
 {
     char *pages[N];
     int reused = -1, again, lone;
     pthread_t t;
     it_require_pku();
     it_install_probe_handler();
+    if (argc > 1 && strcmp(argv[1], "raw") == 0)
+        return raw_keys();
     for (int i = 0; i < N; i++) {
         keys[i] = pkey_alloc(0, (unsigned)i);
         IT_CHECK(keys[i] > 0 && keys[i] < 16, "pkey_alloc #%d: %d (%s)", i, keys[i],
