@@ -44,6 +44,20 @@ extern int (*it_sigaction)(int, const struct sigaction *, struct sigaction *);
 bool it_have_pku(void);
 void it_require_pku(void);
 
+/* The program's own RDPKRU and WRPKRU, as code that drives PKRU itself writes them (bytes,
+ * so no -mpku is needed); only where it_require_pku passed. */
+static inline unsigned it_rdpkru(void)
+{
+    unsigned eax, edx;
+    __asm__ volatile(".byte 0x0f,0x01,0xee" : "=a"(eax), "=d"(edx) : "c"(0));
+    return eax;
+}
+
+static inline void it_wrpkru(unsigned v)
+{
+    __asm__ volatile(".byte 0x0f,0x01,0xef" : : "a"(v), "c"(0), "d"(0) : "memory");
+}
+
 /* Is libmpk preloaded? */
 bool it_preloaded(void);
 

@@ -13,18 +13,6 @@ static long raw_syscall(long n, long a, long b)
     return r;
 }
 
-static unsigned rdpkru(void)
-{
-    unsigned eax, edx;
-    __asm__ volatile(".byte 0x0f,0x01,0xee" : "=a"(eax), "=d"(edx) : "c"(0));
-    return eax;
-}
-
-static void wrpkru(unsigned v)
-{
-    __asm__ volatile(".byte 0x0f,0x01,0xef" : : "a"(v), "c"(0), "d"(0) : "memory");
-}
-
 int main(void)
 {
     int keys[16], n = 0;
@@ -43,11 +31,11 @@ int main(void)
                          : "a"(SYS_pkey_mprotect), "D"(p), "S"(4096L), "d"(3L), "r"(r10)
                          : "rcx", "r11", "memory");
         IT_CHECK(r == 0, "raw pkey_mprotect with key %d: %ld", keys[i], r);
-        wrpkru(rdpkru() | (1u << (2 * keys[i]))); /* access-disable, by hand */
+        it_wrpkru(it_rdpkru() | (1u << (2 * keys[i]))); /* access-disable, by hand */
         IT_CHECK(!it_probe_read(p) && it_last.code == SEGV_PKUERR && it_last.pkey == keys[i],
                  "key %d: raw WRPKRU did not close the page (code %d pkey %d)", keys[i],
                  it_last.code, it_last.pkey);
-        wrpkru(rdpkru() & ~(3u << (2 * keys[i])));
+        it_wrpkru(it_rdpkru() & ~(3u << (2 * keys[i])));
         IT_CHECK(it_probe_write(p), "key %d: raw WRPKRU did not reopen the page", keys[i]);
     }
     for (int i = 0; i < n; i++)

@@ -8,18 +8,6 @@
 
 #include <sys/syscall.h>
 
-static unsigned rdpkru(void)
-{
-    unsigned eax, edx;
-    __asm__ volatile(".byte 0x0f,0x01,0xee" : "=a"(eax), "=d"(edx) : "c"(0));
-    return eax;
-}
-
-static void wrpkru(unsigned v)
-{
-    __asm__ volatile(".byte 0x0f,0x01,0xef" : : "a"(v), "c"(0), "d"(0) : "memory");
-}
-
 /* Takes every key syscall() gives (at most 16); returns how many, numbers in keys[]. Checks
  * each number is a hardware one and that only the new key's bits changed, to `rights`. */
 static int take_all(int *keys, unsigned rights, const char *when)
@@ -27,7 +15,7 @@ static int take_all(int *keys, unsigned rights, const char *when)
     int n = 0;
     long k;
     for (;;) {
-        unsigned before = rdpkru();
+        unsigned before = it_rdpkru();
         errno = 0;
         k = syscall(SYS_pkey_alloc, 0, rights);
         if (k < 0 || n == 16)
@@ -35,9 +23,9 @@ static int take_all(int *keys, unsigned rights, const char *when)
         IT_CHECK(k >= 1 && k <= 15, "%s: syscall(SYS_pkey_alloc) gave %ld, not a hardware key", when, k);
         if (k < 1 || k > 15)
             break;
-        IT_CHECK(rdpkru() == ((before & ~(3u << (2 * k))) | (rights << (2 * k))),
+        IT_CHECK(it_rdpkru() == ((before & ~(3u << (2 * k))) | (rights << (2 * k))),
                  "%s: key %ld: PKRU %#x -> %#x, where only its bits become %u", when, k, before,
-                 rdpkru(), rights);
+                 it_rdpkru(), rights);
         keys[n++] = (int)k;
     }
     IT_CHECK(k == -1 && errno == ENOSPC, "%s: after %d keys: %ld (%s), not ENOSPC", when, n, k,
@@ -51,11 +39,11 @@ static void check_wrpkru_governs(int k, const char *when)
     char *p = it_page(1);
     IT_CHECK(syscall(SYS_pkey_mprotect, p, 4096, PROT_READ | PROT_WRITE, k) == 0,
              "%s: syscall(SYS_pkey_mprotect, key %d): %s", when, k, strerror(errno));
-    wrpkru(rdpkru() | (1u << (2 * k)));
+    it_wrpkru(it_rdpkru() | (1u << (2 * k)));
     IT_CHECK(!it_probe_read(p) && it_last.code == SEGV_PKUERR && it_last.pkey == k,
              "%s: key %d closed by WRPKRU, yet a read went through (code %d pkey %d)", when, k,
              it_last.code, it_last.pkey);
-    wrpkru(rdpkru() & ~(3u << (2 * k)));
+    it_wrpkru(it_rdpkru() & ~(3u << (2 * k)));
     IT_CHECK(it_probe_write(p), "%s: key %d opened by WRPKRU, yet a write faulted", when, k);
     munmap(p, 4096);
 }
@@ -66,7 +54,7 @@ int main(void)
     unsigned start, before;
     it_require_pku();
     it_install_probe_handler();
-    start = rdpkru();
+    start = it_rdpkru();
     IT_CHECK(start == 0x55555554, "start-up PKRU %#x, not the kernel's 0x55555554", start);
 
     /* Before any virtual key: all 15 of the kernel's keys (none is taken for libmpk). */
@@ -74,11 +62,11 @@ int main(void)
     IT_CHECK(n == 15, "alone: %d keys through syscall(), 15 without libmpk", n);
     for (int i = 0; i < n; i++)
         check_wrpkru_governs(keys[i], "alone");
-    before = rdpkru();
+    before = it_rdpkru();
     IT_CHECK(n > 3 && syscall(SYS_pkey_free, keys[3]) == 0, "syscall(SYS_pkey_free, %d): %s",
              keys[3], strerror(errno));
-    IT_CHECK(rdpkru() == before, "pkey_free changed PKRU %#x -> %#x (the kernel leaves it)", before,
-             rdpkru());
+    IT_CHECK(it_rdpkru() == before, "pkey_free changed PKRU %#x -> %#x (the kernel leaves it)", before,
+             it_rdpkru());
     again = (int)syscall(SYS_pkey_alloc, 0, 0);
     IT_CHECK(again == keys[3], "after freeing key %d the kernel gives it again; got %d", keys[3], again);
     errno = 0;
@@ -90,7 +78,7 @@ int main(void)
     errno = 0;
     IT_CHECK(syscall(SYS_pkey_free, keys[0]) == -1 && errno == EINVAL,
              "a second syscall(SYS_pkey_free, %d): %s, not EINVAL", keys[0], strerror(errno));
-    wrpkru(start);
+    it_wrpkru(start);
 
     /* With a virtual key in play: syscall() still gives hardware keys, until the kernel has none. */
     v = pkey_alloc(0, 0);
